@@ -42,7 +42,7 @@ public record Platform(
     }
     String[] parts = spec.trim().toLowerCase(Locale.ROOT).split("/", -1);
     for (String p : parts) {
-      if (p.isEmpty() || !p.matches("[a-z0-9_.-]+")) {
+      if (p.isEmpty() || !p.matches("[a-z0-9][a-z0-9_.-]*")) {
         throw new IllegalArgumentException("invalid platform " + Quoted.of(spec) + ": want os/arch[/variant]");
       }
     }

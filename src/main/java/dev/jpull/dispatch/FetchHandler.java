@@ -1,0 +1,149 @@
+package dev.jpull.dispatch;
+
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.content.Ingester;
+import dev.jpull.content.Provider;
+import dev.jpull.content.Writer;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Document;
+import dev.jpull.oci.MediaTypes;
+import dev.jpull.progress.ProgressEvent.Blob;
+import dev.jpull.progress.ProgressEvent.BlobStatus;
+import dev.jpull.progress.ProgressListener;
+import dev.jpull.reference.Reference;
+import dev.jpull.registry.BlobStream;
+import dev.jpull.registry.RegistryClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Fetches a descriptor into the store unless it is already there (containerd {@code remotes.FetchHandler}).
+ * Manifests come through {@link RegistryClient#manifest}, which verifies and parses them; blobs stream
+ * into an ingest that hashes as it writes and resumes a partial left by an earlier run.
+ */
+public final class FetchHandler implements Handler {
+  private static final int BUFFER = 1 << 20;
+  private static final long PROGRESS_NANOS = 100_000_000L;
+
+  private final RegistryClient client;
+  private final Reference ref;
+  private final Provider provider;
+  private final Ingester ingester;
+  private final ProgressListener listener;
+  private final BooleanSupplier cancelled;
+  private final AtomicLong downloaded = new AtomicLong();
+
+  public FetchHandler(RegistryClient client, Reference ref, Provider provider, Ingester ingester,
+      ProgressListener listener, BooleanSupplier cancelled) {
+    this.client = client;
+    this.ref = ref;
+    this.provider = provider;
+    this.ingester = ingester;
+    this.listener = listener;
+    this.cancelled = cancelled;
+  }
+
+  /** Bytes received from the network by this handler so far. */
+  public long downloaded() {
+    return downloaded.get();
+  }
+
+  @Override
+  public List<Descriptor> handle(Descriptor d) throws IOException, InterruptedException {
+    String mt = d.mediaType();
+    if (provider.contains(d.digest())) {
+      listener.on(new Blob(d.digest().toString(), mt, BlobStatus.EXISTS, d.size(), d.size(), null));
+      return List.of();
+    }
+    if (MediaTypes.isIndex(mt) || MediaTypes.isManifest(mt)) {
+      fetchManifest(d);
+    } else {
+      fetchBlob(d);
+    }
+    return List.of();
+  }
+
+  private void fetchManifest(Descriptor d) throws IOException, InterruptedException {
+    Document doc = client.manifest(ref, d);
+    byte[] bytes = doc.bytes();
+    downloaded.addAndGet(bytes.length);
+    var writer = ingester.writer(doc.descriptor().withMediaType(d.mediaType()));
+    if (writer.isEmpty()) {
+      return;
+    }
+    try (Writer w = writer.get()) {
+      if (w.offset() != 0) {
+        w.reset();
+      }
+      w.stream().write(bytes);
+      w.commit();
+    }
+  }
+
+  private void fetchBlob(Descriptor d) throws IOException, InterruptedException {
+    String digest = d.digest().toString();
+    var opened = ingester.writer(d);
+    if (opened.isEmpty()) {
+      // Another pull (thread or process) committed it while we waited for its lock.
+      listener.on(new Blob(digest, d.mediaType(), BlobStatus.EXISTS, d.size(), d.size(), null));
+      return;
+    }
+    try (Writer w = opened.get()) {
+      boolean resumed = w.offset() > 0;
+      for (int attempt = 0; ; attempt++) {
+        try {
+          copy(d, w);
+          listener.on(new Blob(digest, d.mediaType(), BlobStatus.VERIFYING, d.size(), d.size(), null));
+          w.commit();
+          listener.on(new Blob(digest, d.mediaType(), BlobStatus.DONE, d.size(), d.size(), null));
+          return;
+        } catch (JpullException e) {
+          // moby pull_v2: a digest failure after a resume may be the partial's fault; retry once from zero.
+          if (e.kind() != Kind.VERIFICATION || !resumed || attempt > 0) {
+            throw e;
+          }
+          listener.warn("blob " + d.digest().shortHex() + " failed verification after resuming; downloading it again");
+          w.reset();
+          resumed = false;
+        }
+      }
+    }
+  }
+
+  private void copy(Descriptor d, Writer w) throws IOException {
+    String digest = d.digest().toString();
+    long offset = w.offset();
+    try (BlobStream bs = client.blob(ref, d, offset)) {
+      if (bs.start() != offset) {
+        w.reset();
+      }
+      long current = w.offset();
+      listener.on(new Blob(digest, d.mediaType(), BlobStatus.DOWNLOADING, current, d.size(), bs.host()));
+      OutputStream out = w.stream();
+      InputStream in = bs.body();
+      byte[] buf = new byte[BUFFER];
+      long last = System.nanoTime();
+      int n;
+      while ((n = in.read(buf)) > 0) {
+        if (cancelled.getAsBoolean()) {
+          throw new InterruptedIOException("fetch of " + digest + " cancelled");
+        }
+        out.write(buf, 0, n);
+        current += n;
+        downloaded.addAndGet(n);
+        long now = System.nanoTime();
+        if (now - last >= PROGRESS_NANOS) {
+          last = now;
+          listener.on(new Blob(digest, d.mediaType(), BlobStatus.DOWNLOADING, current, d.size(), bs.host()));
+        }
+      }
+      listener.on(new Blob(digest, d.mediaType(), BlobStatus.DOWNLOADING, current, d.size(), bs.host()));
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package dev.jpull.dispatch;
+
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.content.Provider;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Document;
+import dev.jpull.oci.ImageIndex;
+import dev.jpull.oci.ImageManifest;
+import dev.jpull.oci.MediaTypes;
+import dev.jpull.oci.Platform;
+import dev.jpull.oci.PlatformMatcher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+
+/**
+ * The handler combinators of a pull, each a small wrapper (containerd {@code images/handlers.go}): the pull
+ * command composes them and never carries flags into them.
+ */
+public final class Handlers {
+  /** buildx/BuildKit mark attestation manifests in an index with this annotation. */
+  static final String REFERENCE_TYPE = "vnd.docker.reference.type";
+
+  private Handlers() {}
+
+  /** Runs handlers in order on each descriptor; the children are those of all of them, in order, once each. */
+  public static Handler sequence(Handler... handlers) {
+    List<Handler> list = List.of(handlers);
+    return d -> {
+      Set<Descriptor> children = new LinkedHashSet<>();
+      for (Handler h : list) {
+        children.addAll(h.handle(d));
+      }
+      return List.copyOf(children);
+    };
+  }
+
+  /**
+   * Reads a stored index or manifest and returns what it refers to: an index its manifests (skipping
+   * attestations, {@code unknown/unknown} platforms and unknown media types), a manifest its config and
+   * layers. A manifest whose config is not an image config is a non-image artifact: refused, naming it.
+   */
+  public static Handler children(Provider store) {
+    return d -> {
+      if (!MediaTypes.isIndex(d.mediaType()) && !MediaTypes.isManifest(d.mediaType())) {
+        return List.of();
+      }
+      Document doc = read(store, d);
+      if (doc.isIndex()) {
+        return imageManifests(doc.index());
+      }
+      ImageManifest m = doc.manifest();
+      if (!MediaTypes.isConfig(m.config().mediaType())) {
+        throw new JpullException(Kind.UNSUPPORTED, "manifest " + d.digest() + " is not a container image: its config "
+            + "media type is " + dev.jpull.Quoted.of(m.config().mediaType())
+            + (m.artifactType() != null ? " (artifact type " + dev.jpull.Quoted.of(m.artifactType()) + ")" : ""),
+            "use an artifact client such as oras to fetch non-image artifacts", null);
+      }
+      List<Descriptor> out = new ArrayList<>(m.layers().size() + 1);
+      out.add(m.config());
+      out.addAll(m.layers());
+      return out;
+    };
+  }
+
+  /** The entries of an index that are images jpull can pull. */
+  public static List<Descriptor> imageManifests(ImageIndex index) {
+    List<Descriptor> out = new ArrayList<>();
+    for (Descriptor c : index.manifests()) {
+      boolean known = MediaTypes.isIndex(c.mediaType()) || MediaTypes.isManifest(c.mediaType());
+      boolean attestation = c.annotations().containsKey(REFERENCE_TYPE);
+      boolean unknownPlatform = c.platform() != null && "unknown".equals(c.platform().os())
+          && "unknown".equals(c.platform().architecture());
+      if (known && !attestation && !unknownPlatform) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /** Reads and parses a stored document, bounded by {@link Document#MAX_SIZE}. */
+  public static Document read(Provider store, Descriptor d) throws IOException {
+    if (d.size() > Document.MAX_SIZE) {
+      throw new JpullException(Kind.VERIFICATION, "manifest " + d.digest() + " exceeds " + Document.MAX_SIZE + " bytes");
+    }
+    try (InputStream in = store.open(d.digest())) {
+      byte[] bytes = in.readNBytes(Document.MAX_SIZE + 1);
+      return Document.parse(bytes, null, d);
+    }
+  }
+
+  /**
+   * Keeps, among an index's children, only those whose platform matches, the best {@code limit} of them
+   * (containerd {@code FilterPlatforms} + {@code LimitManifests}). No match is {@code NOT_FOUND}, listing
+   * the platforms the index has.
+   */
+  public static Handler platforms(Handler inner, PlatformMatcher matcher, int limit, String subject) {
+    return d -> {
+      List<Descriptor> children = inner.handle(d);
+      if (!MediaTypes.isIndex(d.mediaType())) {
+        return children;
+      }
+      List<Descriptor> matching = children.stream()
+          .filter(c -> c.platform() != null && matcher.matches(c.platform()))
+          .sorted(Comparator.comparingInt(c -> matcher.rank(c.platform())))
+          .limit(limit)
+          .collect(Collectors.toList());
+      if (matching.isEmpty()) {
+        String available = children.stream()
+            .map(c -> c.platform() == null ? "(no platform)" : c.platform().normalized().toString())
+            .distinct()
+            .map(dev.jpull.Quoted::of)
+            .collect(Collectors.joining(", "));
+        throw new JpullException(Kind.NOT_FOUND, subject + ": no manifest for platform " + matcher.wanted()
+            + "; the image has: " + (available.isEmpty() ? "none" : available),
+            "choose one of them with --platform", null);
+      }
+      return matching;
+    };
+  }
+
+  /** Calls {@code observer} with every descriptor's children (e.g. to announce them as waiting). */
+  public static Handler observeChildren(Handler inner, Consumer<List<Descriptor>> observer) {
+    return d -> {
+      List<Descriptor> children = inner.handle(d);
+      observer.accept(children);
+      return children;
+    };
+  }
+
+  /** The platforms an index offers, normalised, for messages and {@code inspect}. */
+  public static List<Platform> platformsOf(ImageIndex index) {
+    List<Platform> out = new ArrayList<>();
+    for (Descriptor c : imageManifests(index)) {
+      if (c.platform() != null) {
+        out.add(c.platform().normalized());
+      }
+    }
+    return out;
+  }
+}
