@@ -1,0 +1,31 @@
+package dev.jpull.pull;
+
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Digest;
+import dev.jpull.oci.Platform;
+import dev.jpull.reference.Reference;
+import java.nio.file.Path;
+
+/**
+ * What a pull did.
+ *
+ * @param resolved the descriptor the reference resolved to (index or manifest)
+ * @param image the chosen platform's image, or null with {@code --all-platforms} and no platform
+ * @param rootfs where the rootfs is, or null without unpack
+ * @param upToDate true when nothing had to be fetched or unpacked
+ */
+public record PullResult(Reference reference, Descriptor resolved, String host, StoredImage image, Path rootfs,
+    long size, long downloaded, boolean upToDate) {
+
+  public Reference pinned() {
+    return reference.pinned(resolved.digest());
+  }
+
+  public Digest chainId() {
+    return image == null ? null : image.chainId();
+  }
+
+  public Platform platform() {
+    return image == null ? null : image.platform();
+  }
+}
