@@ -56,6 +56,16 @@ public final class Puller {
     client.cancelAll();
   }
 
+  /**
+   * Materialises a stored image into {@code dir} offline (every layer must be in the store), with the same
+   * verification and safety as a pull.
+   */
+  public static void unpackStored(LocalContentStore store, StoredImage image, Path dir, ProgressListener listener)
+      throws IOException, InterruptedException {
+    java.nio.file.Files.createDirectories(dir);
+    new LayerUnpacker(store, listener).unpack(image.layers(), image.config().diffIds(), dir);
+  }
+
   /** Resolves a reference, checking a {@code name:tag@digest} tag against its digest. */
   public Resolution resolve(Reference ref) throws IOException {
     if (ref.tag() != null && ref.digest() != null) {
@@ -117,13 +127,10 @@ public final class Puller {
     ExecutorService blobs = Executors.newFixedThreadPool(options.concurrency(), daemon("jpull-fetch"));
     ExecutorService metadata = Executors.newFixedThreadPool(2, daemon("jpull-meta"));
     LayerUnpacker unpacker = new LayerUnpacker(store, listener);
-    AtomicReference<Dispatcher> self = new AtomicReference<>();
     Dispatcher dispatcher = new Dispatcher(blobs, metadata, () -> {
       client.cancelAll();
-      Dispatcher d = self.get();
       unpacker.abort(new JpullException(Kind.CANCELLED, "pull failed"));
     });
-    self.set(dispatcher);
     running.set(dispatcher);
     FetchHandler fetch = new FetchHandler(client, ref, store, store, listener, dispatcher::cancelled);
     Map<Digest, Integer> depth = new ConcurrentHashMap<>();
@@ -191,9 +198,8 @@ public final class Puller {
     } catch (IOException | InterruptedException | RuntimeException e) {
       unpacker.abort(e);
       joinQuietly(unpackThread.get());
-      discardTarget(unpackTarget.get(), options);
-      throw unpackFailure.get() instanceof IOException io && !(e instanceof JpullException je && je.kind() != Kind.CANCELLED)
-          ? io : e;
+      discardTarget(unpackTarget.get());
+      throw e;
     } finally {
       running.set(null);
       blobs.shutdownNow();
@@ -206,7 +212,7 @@ public final class Puller {
       t.join();
       Throwable failure = unpackFailure.get();
       if (failure != null) {
-        discardTarget(unpackTarget.get(), options);
+        discardTarget(unpackTarget.get());
         if (failure instanceof IOException io) {
           throw io;
         }
@@ -267,17 +273,13 @@ public final class Puller {
     return store.commitTree(chain != null ? chain : image.configDescriptor().digest(), dir);
   }
 
-  private void discardTarget(Path dir, PullOptions options) {
+  /** A failed unpack leaves no half-made tree: the store's temp tree, or --rootfs (absent or empty before). */
+  private void discardTarget(Path dir) {
     if (dir == null) {
       return;
     }
     try {
-      if (options.rootfs() != null) {
-        // --rootfs was absent or empty: leave it empty rather than half-made.
-        store.discardTree(dir);
-      } else {
-        store.discardTree(dir);
-      }
+      store.discardTree(dir);
     } catch (IOException e) {
       listener.warn("could not remove the incomplete tree " + dir + ": " + e.getMessage());
     }

@@ -1,0 +1,88 @@
+package dev.jpull.cli;
+
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.content.LocalContentStore;
+import dev.jpull.dispatch.Handlers;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Document;
+import dev.jpull.oci.ImageManifest;
+import dev.jpull.oci.PlatformMatcher;
+import dev.jpull.reference.Reference;
+import dev.jpull.registry.RegistryClient;
+import dev.jpull.registry.Resolution;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * {@code pull --dry-run}: resolves and prints what a pull would do — the platform chosen, each blob needed
+ * or already present, the bytes to fetch and the serving host — fetching manifests only, storing nothing.
+ */
+final class DryRun {
+  private final RegistryClient client;
+  private final LocalContentStore store;
+  private final PrintWriter err;
+
+  DryRun(RegistryClient client, LocalContentStore store, PrintWriter err) {
+    this.client = client;
+    this.store = store;
+    this.err = err;
+  }
+
+  void plan(Reference ref, PlatformMatcher matcher, Resolution resolution) throws IOException {
+    Descriptor root = resolution.descriptor();
+    err.println("Plan for " + ref + " (dry run, nothing is fetched)");
+    err.println("  resolved: " + root.digest() + " " + root.mediaType() + " from " + resolution.host());
+    List<Descriptor> manifests = new ArrayList<>();
+    Document doc = document(ref, root);
+    if (doc.isIndex()) {
+      List<Descriptor> children = Handlers.imageManifests(doc.index());
+      if (matcher == null) {
+        manifests.addAll(children);
+      } else {
+        Descriptor best = children.stream()
+            .filter(c -> c.platform() != null && matcher.matches(c.platform()))
+            .min(Comparator.comparingInt(c -> matcher.rank(c.platform())))
+            .orElseThrow(() -> new JpullException(Kind.NOT_FOUND, ref + ": no manifest for platform " + matcher.wanted()
+                + "; the image has: " + Handlers.platformsOf(doc.index()), "choose one with --platform", null));
+        manifests.add(best);
+      }
+    } else {
+      manifests.add(root);
+    }
+    long toFetch = 0;
+    int needed = 0;
+    int present = 0;
+    for (Descriptor m : manifests) {
+      ImageManifest manifest = m.equals(root) ? doc.manifest() : document(ref, m).manifest();
+      err.println("  manifest: " + m.digest() + (m.platform() != null ? " platform " + m.platform().normalized() : ""));
+      List<Descriptor> blobs = new ArrayList<>();
+      blobs.add(manifest.config());
+      blobs.addAll(manifest.layers());
+      for (Descriptor b : blobs) {
+        boolean have = store.contains(b.digest());
+        err.printf("    %s %-8s %10s  %s%n", b.digest().shortHex(), have ? "present" : "needed", Sizes.human(b.size()),
+            b.mediaType());
+        if (have) {
+          present++;
+        } else {
+          needed++;
+          toFetch += b.size();
+        }
+      }
+    }
+    err.println("  blobs: " + needed + " needed, " + present + " present; " + Sizes.human(toFetch) + " to fetch from "
+        + resolution.host());
+    err.flush();
+  }
+
+  private Document document(Reference ref, Descriptor d) throws IOException {
+    if (store.contains(d.digest())) {
+      return Handlers.read(store, d);
+    }
+    return client.manifest(ref, d);
+  }
+}

@@ -1,0 +1,211 @@
+package dev.jpull.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.content.LocalContentStore;
+import dev.jpull.dispatch.Handlers;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Digest;
+import dev.jpull.oci.Document;
+import dev.jpull.oci.ImageConfig;
+import dev.jpull.oci.Json;
+import dev.jpull.oci.Platform;
+import dev.jpull.oci.PlatformMatcher;
+import dev.jpull.reference.Reference;
+import dev.jpull.registry.BlobStream;
+import dev.jpull.registry.RegistryClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code jpull inspect REF}: the image's summary as JSON, without downloading layers. */
+@Command(name = "inspect", sortOptions = false,
+    description = {"Print an image's summary as JSON without downloading its layers.", "",
+        "Examples:",
+        "  jpull inspect alpine:3.19",
+        "  jpull inspect --raw alpine:3.19 | sha256sum",
+        "  jpull inspect --config --platform linux/arm64 ghcr.io/org/app:1",
+        "  jpull inspect --local alpine:3.19"})
+final class InspectCommand implements Callable<Integer> {
+  @ParentCommand
+  Main main;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "REF", converter = Converters.ReferenceConverter.class)
+  Reference ref;
+
+  @Option(names = "--raw", description = "Print the manifest (or index) bytes exactly as served.")
+  boolean raw;
+
+  @Option(names = "--config", description = "Print the image config exactly as stored.")
+  boolean config;
+
+  @Option(names = "--local", description = "Read the store instead of the registry.")
+  boolean local;
+
+  @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", converter = Converters.PlatformConverter.class,
+      description = "Platform of a multi-platform image to describe (default: the host's).")
+  Platform platform;
+
+  @Mixin
+  RegistryOptions registry;
+
+  @Override
+  public Integer call() throws Exception {
+    PlatformMatcher matcher = PlatformMatcher.only(platform != null ? platform : PlatformMatcher.host());
+    OutputStream out = System.out;
+    try (LocalContentStore store = StoreLocation.open(main);
+         RegistryClient client = local ? null : Wiring.registryClient(main, registry, Output.silent())) {
+      Source source = local ? new StoreSource(store, ref) : new RemoteSource(client, ref);
+      Descriptor root = source.root();
+      Document doc = source.document(root);
+      if (raw) {
+        out.write(doc.bytes());
+        out.flush();
+        return 0;
+      }
+      ObjectNode summary = Json.MAPPER.createObjectNode();
+      summary.put("name", ref.name());
+      summary.put("tag", ref.tag());
+      summary.put("digest", root.digest().toString());
+      summary.put("mediaType", doc.mediaType());
+      Descriptor manifestDesc = root;
+      Document manifestDoc = doc;
+      if (doc.isIndex()) {
+        ArrayNode platforms = summary.putArray("platforms");
+        for (Descriptor c : Handlers.imageManifests(doc.index())) {
+          ObjectNode p = platforms.addObject();
+          p.put("platform", c.platform() == null ? null : c.platform().normalized().toString());
+          p.put("digest", c.digest().toString()).put("mediaType", c.mediaType()).put("size", c.size());
+        }
+        manifestDesc = Handlers.imageManifests(doc.index()).stream()
+            .filter(c -> c.platform() != null && matcher.matches(c.platform()))
+            .min(Comparator.comparingInt(c -> matcher.rank(c.platform())))
+            .orElse(null);
+        if (manifestDesc == null) {
+          if (config) {
+            throw new JpullException(Kind.NOT_FOUND, "inspect " + ref + ": no manifest for platform " + matcher.wanted(),
+                "choose one of the listed platforms with --platform", null);
+          }
+          print(summary);
+          return 0;
+        }
+        manifestDoc = source.document(manifestDesc);
+      }
+      Descriptor configDesc = manifestDoc.manifest().config();
+      byte[] configBytes = source.config(configDesc);
+      if (config) {
+        out.write(configBytes);
+        out.flush();
+        return 0;
+      }
+      ImageConfig cfg = Json.MAPPER.readValue(Json.utf8(configBytes), ImageConfig.class);
+      summary.put("manifestDigest", manifestDesc.digest().toString());
+      summary.put("configDigest", configDesc.digest().toString());
+      summary.put("platform", cfg.platform().toString());
+      summary.put("created", cfg.created());
+      summary.put("architecture", cfg.architecture());
+      summary.put("os", cfg.os());
+      if (cfg.variant() != null) {
+        summary.put("variant", cfg.variant());
+      }
+      ArrayNode layers = summary.putArray("layers");
+      long total = 0;
+      for (Descriptor l : manifestDoc.manifest().layers()) {
+        layers.addObject().put("digest", l.digest().toString()).put("size", l.size()).put("mediaType", l.mediaType());
+        total += l.size();
+      }
+      summary.put("size", total);
+      ImageConfig.RunConfig run = cfg.config();
+      summary.set("env", Json.MAPPER.valueToTree(run == null ? null : run.env()));
+      summary.set("entrypoint", Json.MAPPER.valueToTree(run == null ? null : run.entrypoint()));
+      summary.set("cmd", Json.MAPPER.valueToTree(run == null ? null : run.cmd()));
+      summary.set("labels", Json.MAPPER.valueToTree(run == null ? null : run.labels()));
+      print(summary);
+    }
+    return 0;
+  }
+
+  private void print(ObjectNode summary) throws IOException {
+    var w = spec.commandLine().getOut();
+    w.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+    w.flush();
+  }
+
+  /** Where the documents come from. */
+  private interface Source {
+    Descriptor root() throws IOException;
+
+    Document document(Descriptor d) throws IOException;
+
+    byte[] config(Descriptor d) throws IOException;
+  }
+
+  private record StoreSource(LocalContentStore store, Reference ref) implements Source {
+    @Override
+    public Descriptor root() throws IOException {
+      return store.lookup(ref.toString()).orElseThrow(() -> new JpullException(Kind.NOT_FOUND,
+          "inspect " + ref + ": no such image in the store", "pull it first, or inspect the registry without --local", null));
+    }
+
+    @Override
+    public Document document(Descriptor d) throws IOException {
+      return Handlers.read(store, d);
+    }
+
+    @Override
+    public byte[] config(Descriptor d) throws IOException {
+      try (InputStream in = store.open(d.digest())) {
+        return in.readNBytes(Document.MAX_SIZE);
+      }
+    }
+  }
+
+  private record RemoteSource(RegistryClient client, Reference ref) implements Source {
+    @Override
+    public Descriptor root() throws IOException {
+      return client.resolve(ref).descriptor();
+    }
+
+    @Override
+    public Document document(Descriptor d) throws IOException {
+      return client.manifest(ref, d);
+    }
+
+    @Override
+    public byte[] config(Descriptor d) throws IOException {
+      if (d.size() > Document.MAX_SIZE) {
+        throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " exceeds " + Document.MAX_SIZE + " bytes");
+      }
+      try (BlobStream bs = client.blob(ref, d, 0)) {
+        byte[] bytes = bs.body().readNBytes((int) d.size() + 1);
+        MessageDigest md = d.digest().newDigester();
+        Digest got = Digest.of(d.digest().algorithm(), digestOf(md, bytes));
+        if (bytes.length != d.size() || !got.equals(d.digest())) {
+          throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " from " + bs.host()
+              + " does not match its descriptor (got " + got + ", " + bytes.length + " bytes)");
+        }
+        return bytes;
+      }
+    }
+
+    private static MessageDigest digestOf(MessageDigest md, byte[] bytes) {
+      md.update(bytes);
+      return md;
+    }
+  }
+}
