@@ -39,6 +39,7 @@ final class IndexFile {
   }
 
   /** Writes an empty index when there is none yet. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   void createIfMissing() throws IOException, InterruptedException {
     if (Files.exists(paths.index())) {
       return;
@@ -102,6 +103,7 @@ final class IndexFile {
     boolean apply(ArrayNode manifests) throws IOException;
   }
 
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   private void update(Edit edit) throws IOException, InterruptedException {
     try (Closeable lock = LockFile.exclusive(paths.indexLock())) {
       ObjectNode index = read();

@@ -212,6 +212,7 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
   }
 
   /** Points {@code name} (a canonical reference) at {@code target}, replacing what it pointed at. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   public void record(String name, Descriptor target) throws IOException {
     IndexFile.checkName(name);
     String action = "record " + name + " in store " + paths.root();
@@ -271,6 +272,7 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
    * Moves {@code temp} into place as the tree of {@code chainId} and marks it complete; when another
    * process completed it first, {@code temp} is discarded and the existing tree returned.
    */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   public Path commitTree(Digest chainId, Path temp) throws IOException {
     String action = "commit tree " + chainId + " in store " + paths.root();
     try (Closeable lease = lease()) {
@@ -307,6 +309,7 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
    * Removes what no reference needs: unreferenced blobs, all ingests, incomplete or unreferenced trees
    * and stray temp files. Waits until no process holds a lease.
    */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   public GcReport gc() throws IOException {
     String action = "gc store " + paths.root();
     try (Closeable exclusive = LockFile.exclusive(paths.gcLock())) {
@@ -319,6 +322,7 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
   }
 
   /** Re-hashes every blob and checks every reference; with {@code repair}, deletes corrupt blobs. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   public FsckReport fsck(boolean repair) throws IOException {
     String action = "check store " + paths.root();
     try (Closeable lease = lease()) {

@@ -46,6 +46,7 @@ final class Trees {
   }
 
   /** The caller holds a lease; the tree lock makes concurrent commits of one chain ID agree on one tree. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   Path commit(Digest chainId, Path temp) throws IOException, InterruptedException {
     requireInside(temp, paths.tmpDir());
     try (Closeable lock = LockFile.exclusive(paths.treeLock(chainId))) {

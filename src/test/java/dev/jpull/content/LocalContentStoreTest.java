@@ -351,6 +351,7 @@ class LocalContentStoreTest extends ContentStoreContract<LocalContentStore> {
     assertEquals(0, store.gc().blobsRemoved(), "a second gc finds nothing more");
   }
 
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   @Test
   @Timeout(30)
   void gcWaitsForAnActiveLease() throws Exception {
