@@ -1,0 +1,338 @@
+package dev.jpull.content;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.Quoted;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Digest;
+import dev.jpull.oci.Json;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A content store in a directory that is also a valid OCI image layout ({@code oci-layout},
+ * {@code index.json}, {@code blobs/}), so skopeo and umoci read it directly; jpull's own areas
+ * ({@code ingest/}, {@code locks/}, {@code rootfs/}, {@code tmp/}) are ignored by other tools and kept
+ * 0700. Safe for concurrent use by threads and by processes, and after a SIGKILL at any instant.
+ *
+ * <p>A pull holds a {@link #lease()} while it runs; {@link #gc()} takes the same lock exclusively, so it
+ * never removes what a running pull holds. Writers, {@link #record} and {@link #commitTree} take a lease
+ * of their own. A thread that holds a lease must not call {@link #gc()} (it would wait for itself).
+ */
+public final class LocalContentStore implements Provider, Ingester, Closeable {
+  private static final String LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}";
+
+  private final StorePaths paths;
+  private final IndexFile index;
+  private final Trees trees;
+
+  private LocalContentStore(StorePaths paths) {
+    this.paths = paths;
+    this.index = new IndexFile(paths);
+    this.trees = new Trees(paths);
+  }
+
+  /** Opens the store at {@code root}, creating the layout if it is missing. */
+  public static LocalContentStore open(Path root) throws IOException {
+    StorePaths paths = new StorePaths(root);
+    try {
+      prepare(paths);
+    } catch (JpullException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new JpullException(Kind.LOCAL_IO, "store " + paths.root() + " is unusable: " + StoreFailure.describe(e),
+          "check the directory's ownership and permissions, or choose another with --store DIR", e);
+    } catch (InterruptedException e) {
+      throw StoreFailure.interrupted("open store " + paths.root(), e);
+    }
+    return new LocalContentStore(paths);
+  }
+
+  private static void prepare(StorePaths paths) throws IOException, InterruptedException {
+    Path root = paths.root();
+    if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
+      Files.createDirectories(root.getParent());
+      try {
+        Files.createDirectory(root, DurableFiles.privateDirAttr());
+      } catch (FileAlreadyExistsException raced) {
+        // another process created it first
+      }
+    }
+    if (!Files.isDirectory(root)) {
+      throw unusable(paths, "it is not a directory");
+    }
+    if (!Files.isWritable(root)) {
+      throw unusable(paths, "permission denied");
+    }
+    if (Files.exists(paths.ociLayout(), LinkOption.NOFOLLOW_LINKS)) {
+      checkLayout(paths);
+    } else {
+      if (!Files.exists(paths.index(), LinkOption.NOFOLLOW_LINKS)) {
+        try (Stream<Path> entries = Files.list(root)) {
+          // Refuse to scatter a store into, say, $HOME given by mistake.
+          if (entries.anyMatch(p -> !isOwnEntry(p.getFileName().toString()))) {
+            throw unusable(paths, "it is not empty and holds no OCI image layout");
+          }
+        }
+      }
+      DurableFiles.replace(paths.ociLayout(), root.resolve("oci-layout.tmp"),
+          LAYOUT.getBytes(StandardCharsets.UTF_8), () -> { });
+    }
+    Files.createDirectories(paths.blobsDir("sha256"));
+    for (Path dir : paths.privateDirs()) {
+      DurableFiles.ensurePrivateDir(dir);
+    }
+    new IndexFile(paths).createIfMissing();
+  }
+
+  private static boolean isOwnEntry(String name) {
+    return name.startsWith("oci-layout") || name.startsWith(StorePaths.INDEX) || name.equals("blobs")
+        || name.equals("ingest") || name.equals("locks") || name.equals("rootfs") || name.equals("tmp");
+  }
+
+  private static void checkLayout(StorePaths paths) throws IOException {
+    if (Files.size(paths.ociLayout()) > 4096) {
+      throw unusable(paths, "oci-layout is not an OCI layout file");
+    }
+    JsonNode layout;
+    try {
+      layout = Json.MAPPER.readTree(Files.readAllBytes(paths.ociLayout()));
+    } catch (IOException e) {
+      throw unusable(paths, "oci-layout is not valid JSON");
+    }
+    String version = layout == null ? null : layout.path("imageLayoutVersion").asText(null);
+    if (!"1.0.0".equals(version)) {
+      throw unusable(paths, "oci-layout has imageLayoutVersion " + Quoted.of(version) + ", want \"1.0.0\"");
+    }
+  }
+
+  private static JpullException unusable(StorePaths paths, String why) {
+    return new JpullException(Kind.LOCAL_IO, "store " + paths.root() + " is unusable: " + why,
+        "choose another directory with --store DIR", null);
+  }
+
+  /** The store directory. */
+  public Path root() {
+    return paths.root();
+  }
+
+  /** Where a committed blob lives, for direct reads (it may be absent). */
+  public Path blobPath(Digest d) {
+    return paths.blob(d);
+  }
+
+  @Override
+  public InputStream open(Digest d) throws IOException {
+    try {
+      return Files.newInputStream(paths.blob(d), LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      throw new JpullException(Kind.NOT_FOUND, "open blob " + d + ": not in store " + paths.root(), e);
+    } catch (IOException e) {
+      throw StoreFailure.of("open blob " + d + " in store " + paths.root(), e);
+    }
+  }
+
+  @Override
+  public boolean contains(Digest d) {
+    return Files.isRegularFile(paths.blob(d), LinkOption.NOFOLLOW_LINKS);
+  }
+
+  @Override
+  public Optional<Writer> writer(Descriptor expected) throws IOException, InterruptedException {
+    Digest d = expected.digest();
+    if (contains(d)) {
+      return Optional.empty();
+    }
+    Closeable lease = lease();
+    Closeable blobLock;
+    try {
+      blobLock = LockFile.exclusive(paths.blobLock(d));
+    } catch (IOException e) {
+      lease.close();
+      throw StoreFailure.of("lock blob " + d + " in store " + paths.root(), e);
+    } catch (InterruptedException | RuntimeException e) {
+      lease.close();
+      throw e;
+    }
+    Closeable locks = () -> {
+      try {
+        blobLock.close();
+      } finally {
+        lease.close();
+      }
+    };
+    if (contains(d)) {
+      locks.close(); // committed by the writer we waited for
+      return Optional.empty();
+    }
+    return Optional.of(IngestWriter.open(paths, expected, locks));
+  }
+
+  /** Reads a manifest or config whole: bounded by {@code max}, and re-verified against its digest. */
+  public byte[] readSmallBlob(Descriptor d, int max) throws IOException {
+    String action = "read blob " + d.digest() + " from store " + paths.root();
+    if (d.size() > max) {
+      throw new JpullException(Kind.VERIFICATION, action + ": size " + d.size() + " exceeds the limit of " + max + " bytes");
+    }
+    byte[] bytes;
+    try (InputStream in = open(d.digest())) {
+      bytes = in.readNBytes((int) d.size() + 1);
+    } catch (JpullException e) {
+      throw e;
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+    if (bytes.length != d.size()) {
+      throw new JpullException(Kind.VERIFICATION, action + ": it has " + (bytes.length > d.size() ? "more than " : "")
+          + bytes.length + " bytes, the descriptor says " + d.size(), "run jpull fsck --repair", null);
+    }
+    Digest got = d.digest().algorithm().equals("sha256") ? Digest.sha256(bytes)
+        : Digest.of(d.digest().algorithm(), digested(d.digest(), bytes));
+    if (!got.equals(d.digest())) {
+      throw new DigestMismatchException(d.digest(), got);
+    }
+    return bytes;
+  }
+
+  private static java.security.MessageDigest digested(Digest d, byte[] bytes) {
+    java.security.MessageDigest md = d.newDigester();
+    md.update(bytes);
+    return md;
+  }
+
+  /** Points {@code name} (a canonical reference) at {@code target}, replacing what it pointed at. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
+  public void record(String name, Descriptor target) throws IOException {
+    IndexFile.checkName(name);
+    String action = "record " + name + " in store " + paths.root();
+    try (Closeable lease = lease()) {
+      index.record(name, target);
+    } catch (InterruptedException e) {
+      throw StoreFailure.interrupted(action, e);
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  public Optional<Descriptor> lookup(String name) throws IOException {
+    try {
+      return index.lookup(name);
+    } catch (IOException e) {
+      throw StoreFailure.of("look up " + name + " in store " + paths.root(), e);
+    }
+  }
+
+  /** Every descriptor in index.json that jpull can read, named or not. */
+  public List<Descriptor> references() throws IOException {
+    try {
+      return index.references();
+    } catch (IOException e) {
+      throw StoreFailure.of("list references of store " + paths.root(), e);
+    }
+  }
+
+  /** Removes {@code name} from index.json; false when it was not there. Blobs stay until {@link #gc()}. */
+  public boolean remove(String name) throws IOException {
+    String action = "remove " + name + " from store " + paths.root();
+    try {
+      return index.remove(name);
+    } catch (InterruptedException e) {
+      throw StoreFailure.interrupted(action, e);
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  /** The unpacked tree of {@code chainId} if it is complete. */
+  public Optional<Path> completeTree(Digest chainId) {
+    return trees.complete(chainId);
+  }
+
+  /** A fresh private directory under the store to unpack into; the caller holds a lease until commit. */
+  public Path beginTree(Digest chainId) throws IOException {
+    try {
+      return trees.begin(chainId);
+    } catch (IOException e) {
+      throw StoreFailure.of("create a tree for " + chainId + " in store " + paths.root(), e);
+    }
+  }
+
+  /**
+   * Moves {@code temp} into place as the tree of {@code chainId} and marks it complete; when another
+   * process completed it first, {@code temp} is discarded and the existing tree returned.
+   */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
+  public Path commitTree(Digest chainId, Path temp) throws IOException {
+    String action = "commit tree " + chainId + " in store " + paths.root();
+    try (Closeable lease = lease()) {
+      return trees.commit(chainId, temp);
+    } catch (InterruptedException e) {
+      throw StoreFailure.interrupted(action, e);
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  /** Removes a temp or incomplete tree, including its 0000 and 0555 directories. */
+  public void discardTree(Path temp) throws IOException {
+    try {
+      trees.discard(temp);
+    } catch (IOException e) {
+      throw StoreFailure.of("delete tree " + temp, e);
+    }
+  }
+
+  /** A shared hold on the store for the duration of a pull; {@link #gc()} waits until all are closed. */
+  public Closeable lease() throws IOException {
+    String action = "lease store " + paths.root();
+    try {
+      return LockFile.shared(paths.gcLock());
+    } catch (InterruptedException e) {
+      throw StoreFailure.interrupted(action, e);
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  /**
+   * Removes what no reference needs: unreferenced blobs, all ingests, incomplete or unreferenced trees
+   * and stray temp files. Waits until no process holds a lease.
+   */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
+  public GcReport gc() throws IOException {
+    String action = "gc store " + paths.root();
+    try (Closeable exclusive = LockFile.exclusive(paths.gcLock())) {
+      return new Collector(this, paths, trees).run();
+    } catch (InterruptedException e) {
+      throw StoreFailure.interrupted(action, e);
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  /** Re-hashes every blob and checks every reference; with {@code repair}, deletes corrupt blobs. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
+  public FsckReport fsck(boolean repair) throws IOException {
+    String action = "check store " + paths.root();
+    try (Closeable lease = lease()) {
+      return new Checker(this, paths).run(repair);
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  /** Nothing to release: locks are held by writers and leases, not by the store. */
+  @Override
+  public void close() {}
+}

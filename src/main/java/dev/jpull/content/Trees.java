@@ -1,0 +1,137 @@
+package dev.jpull.content;
+
+import dev.jpull.oci.Digest;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Unpacked trees, keyed by chain ID so two references with the same layers share one
+ * ({@code rootfs/<hex>/}). A tree is unpacked in {@code tmp/}, renamed into place, and only then
+ * marked complete by {@code rootfs/<hex>.complete}, written and fsynced last (HOSTILE-INPUTS E5): a
+ * tree without its marker is an interrupted unpack and is never reused.
+ */
+final class Trees {
+  private final StorePaths paths;
+
+  Trees(StorePaths paths) {
+    this.paths = paths;
+  }
+
+  Optional<Path> complete(Digest chainId) {
+    Path tree = paths.tree(chainId);
+    if (Files.isRegularFile(paths.treeMarker(chainId), LinkOption.NOFOLLOW_LINKS)
+        && Files.isDirectory(tree, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.of(tree);
+    }
+    return Optional.empty();
+  }
+
+  Path begin(Digest chainId) throws IOException {
+    return Files.createTempDirectory(paths.tmpDir(), "tree-" + chainId.shortHex() + "-", DurableFiles.privateDirAttr());
+  }
+
+  /** The caller holds a lease; the tree lock makes concurrent commits of one chain ID agree on one tree. */
+  @SuppressWarnings("try") // the resource is a lock, held for the block
+  Path commit(Digest chainId, Path temp) throws IOException, InterruptedException {
+    requireInside(temp, paths.tmpDir());
+    try (Closeable lock = LockFile.exclusive(paths.treeLock(chainId))) {
+      Optional<Path> existing = complete(chainId);
+      if (existing.isPresent()) {
+        delete(temp);
+        return existing.get();
+      }
+      Path target = paths.tree(chainId);
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        // An unpack killed after its rename but before its marker: move it aside, then delete it.
+        Path aside = Files.createTempDirectory(paths.tmpDir(), "stale-");
+        Files.move(target, aside.resolve("tree"), StandardCopyOption.ATOMIC_MOVE);
+        delete(aside);
+      }
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      DurableFiles.fsyncDirectory(paths.rootfsDir());
+      writeMarker(chainId);
+      return target;
+    }
+  }
+
+  private void writeMarker(Digest chainId) throws IOException {
+    Path marker = paths.treeMarker(chainId);
+    try (FileChannel ch = FileChannel.open(marker, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS), DurableFiles.privateFileAttr())) {
+      ch.write(ByteBuffer.wrap((chainId + "\n").getBytes(StandardCharsets.US_ASCII)));
+      ch.force(true);
+    }
+    DurableFiles.fsyncDirectory(paths.rootfsDir());
+  }
+
+  /** Removes a tree under tmp/ or rootfs/; returns the bytes of regular files freed. */
+  long discard(Path tree) throws IOException {
+    Path p = tree.toAbsolutePath().normalize();
+    if (!p.startsWith(paths.tmpDir()) && !p.startsWith(paths.rootfsDir())) {
+      throw new IllegalArgumentException("refusing to delete " + tree + ": not a tree of store " + paths.root());
+    }
+    if (p.equals(paths.tmpDir()) || p.equals(paths.rootfsDir())) {
+      throw new IllegalArgumentException("refusing to delete the store's own " + p.getFileName() + " directory");
+    }
+    return delete(p);
+  }
+
+  private static void requireInside(Path p, Path dir) {
+    Path n = p.toAbsolutePath().normalize();
+    if (!n.startsWith(dir) || n.equals(dir)) {
+      throw new IllegalArgumentException(p + " was not made by beginTree in " + dir);
+    }
+  }
+
+  /**
+   * Deletes a tree without following symlinks and without recursion (a hostile layer can nest deeply).
+   * Directories are made u+rwx before they are listed: image trees contain 0000 and 0555 directories.
+   */
+  static long delete(Path root) throws IOException {
+    long freed = 0;
+    Deque<Path> pending = new ArrayDeque<>();
+    Deque<Path> emptied = new ArrayDeque<>();
+    pending.push(root);
+    while (!pending.isEmpty()) {
+      Path p = pending.pop();
+      BasicFileAttributes attrs;
+      try {
+        attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      } catch (NoSuchFileException e) {
+        continue;
+      }
+      if (!attrs.isDirectory()) {
+        freed += attrs.isRegularFile() ? attrs.size() : 0;
+        Files.deleteIfExists(p);
+        continue;
+      }
+      DurableFiles.setMode(p, DurableFiles.PRIVATE_DIR);
+      emptied.push(p);
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
+        for (Path c : children) {
+          pending.push(c);
+        }
+      }
+    }
+    // Children were pushed after their parents, so popping deletes the deepest directories first.
+    while (!emptied.isEmpty()) {
+      Files.deleteIfExists(emptied.pop());
+    }
+    return freed;
+  }
+}
