@@ -38,7 +38,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
   static void report(CommandLine cli, Throwable e, int code, boolean debug) {
     String message = message(e);
     Object command = cli.getCommand();
-    if (command instanceof JsonAware j && j.json()) {
+    if (command instanceof JsonAware j) {
       j.failed(code, ExitCodes.kindName(e), message);
     }
     line(cli.getErr(), message);

@@ -1,9 +1,12 @@
 package dev.jpull.cli;
 
-/** A command that may stream JSON events on stdout, so failures must end that stream with an error event. */
+/**
+ * A command with progress output: a failure must end it (the JSON stream with its one terminal error
+ * event, the tty renderer by restoring the cursor).
+ */
 interface JsonAware {
   boolean json();
 
-  /** Emits the terminal error event, once. */
+  /** Ends the progress output with the failure, once. */
   void failed(int code, String kind, String message);
 }

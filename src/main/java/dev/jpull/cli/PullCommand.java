@@ -87,7 +87,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
     if (output != null) {
       output.on(new ProgressEvent.Failed(code, kind, message));
       output.finish();
-    } else {
+    } else if (progress == ProgressMode.JSON) {
       JsonErrors.print(spec.commandLine().getOut(), code, kind, message);
     }
   }
