@@ -81,9 +81,10 @@ class MultiProcessStoreTest {
   @Timeout(180)
   void concurrentProcessesCommitEachBlobOnceAndKeepEveryReference() throws Exception {
     int n = 3;
+    Path fresh = dir.resolve("fresh"); // the children create this store together
     List<Process> ps = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      ps.add(child(List.of(), "pull", root.toString(), Integer.toString(i), dir.resolve("go").toString()));
+      ps.add(child(List.of(), "pull", fresh.toString(), Integer.toString(i), dir.resolve("go").toString()));
     }
     Thread.sleep(1500); // let the JVMs start; they wait for the go file
     Files.createFile(dir.resolve("go"));
@@ -100,6 +101,8 @@ class MultiProcessStoreTest {
         }
       }
     }
+    root = fresh;
+    store = LocalContentStore.open(fresh);
     for (int b = 0; b < StoreChild.BLOBS; b++) {
       assertEquals(1, commits.getOrDefault(Integer.toString(b), 0), "blob " + b + " committed once: " + commits);
       byte[] want = StoreChild.sharedBlob(b, StoreChild.BLOB_SIZE);
