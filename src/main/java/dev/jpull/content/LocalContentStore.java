@@ -201,18 +201,13 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
       throw new JpullException(Kind.VERIFICATION, action + ": it has " + (bytes.length > d.size() ? "more than " : "")
           + bytes.length + " bytes, the descriptor says " + d.size(), "run jpull fsck --repair", null);
     }
-    Digest got = d.digest().algorithm().equals("sha256") ? Digest.sha256(bytes)
-        : Digest.of(d.digest().algorithm(), digested(d.digest(), bytes));
+    java.security.MessageDigest md = d.digest().newDigester();
+    md.update(bytes);
+    Digest got = Digest.of(d.digest().algorithm(), md);
     if (!got.equals(d.digest())) {
       throw new DigestMismatchException(d.digest(), got);
     }
     return bytes;
-  }
-
-  private static java.security.MessageDigest digested(Digest d, byte[] bytes) {
-    java.security.MessageDigest md = d.newDigester();
-    md.update(bytes);
-    return md;
   }
 
   /** Points {@code name} (a canonical reference) at {@code target}, replacing what it pointed at. */
