@@ -142,6 +142,39 @@ class MultiProcessStoreTest {
   }
 
   @Test
+  @Timeout(120)
+  void anotherStoreInstanceInThisJvmCannotDropAHeldLock() throws Exception {
+    int size = StoreChild.BLOB_SIZE;
+    byte[] blob = StoreChild.sharedBlob(0, size);
+    Descriptor d = StoreChild.descriptor(blob);
+    Writer held = store.writer(d).orElseThrow();
+    held.stream().write(blob, 0, 1000);
+    held.stream().flush();
+    // A second instance waits on the same lock file and gives up (LUCENE-5738: closing another channel
+    // to the file would drop every lock of this JVM).
+    Thread waiter = new Thread(() -> {
+      try {
+        LocalContentStore.open(root).writer(d);
+      } catch (Exception expected) {
+        // interrupted
+      }
+    });
+    waiter.start();
+    Thread.sleep(200);
+    waiter.interrupt();
+    waiter.join(5000);
+    assertFalse(waiter.isAlive());
+
+    Process other = child(List.of(), "hold", root.toString(), Integer.toString(size), "2000");
+    BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+    Thread.sleep(2500);
+    assertFalse(out.ready(), "another process must not get the blob while this JVM holds it");
+    assertTrue(other.isAlive(), stderrOf(0));
+    held.close();
+    assertEquals("HOLDING 2000", out.readLine(), "it resumes from our 1000 bytes and writes to 2000");
+  }
+
+  @Test
   @Timeout(180)
   void aWriterKilledAtRandomMomentsIsResumedCorrectly() throws Exception {
     int size = 4 * StoreChild.BLOB_SIZE;
