@@ -38,16 +38,10 @@ final class IndexFile {
     this.paths = paths;
   }
 
-  /** Writes an empty index when there is none yet. */
-  @SuppressWarnings("try") // the resource is a lock, held for the block
-  void createIfMissing() throws IOException, InterruptedException {
-    if (Files.exists(paths.index())) {
-      return;
-    }
-    try (Closeable lock = LockFile.exclusive(paths.indexLock())) {
-      if (!Files.exists(paths.index())) {
-        write(emptyIndex());
-      }
+  /** Writes an empty index when there is none yet; the caller holds the index lock. */
+  void writeEmptyIfMissing() throws IOException {
+    if (!Files.exists(paths.index())) {
+      write(emptyIndex());
     }
   }
 

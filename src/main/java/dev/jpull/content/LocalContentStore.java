@@ -59,6 +59,7 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
     return new LocalContentStore(paths);
   }
 
+  @SuppressWarnings("try") // the resource is a lock, held for the block
   private static void prepare(StorePaths paths) throws IOException, InterruptedException {
     Path root = paths.root();
     if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(root)) {
@@ -77,23 +78,26 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
     }
     if (Files.exists(paths.ociLayout(), LinkOption.NOFOLLOW_LINKS)) {
       checkLayout(paths);
-    } else {
-      if (!Files.exists(paths.index(), LinkOption.NOFOLLOW_LINKS)) {
-        try (Stream<Path> entries = Files.list(root)) {
-          // Refuse to scatter a store into, say, $HOME given by mistake.
-          if (entries.anyMatch(p -> !isOwnEntry(p.getFileName().toString()))) {
-            throw unusable(paths, "it is not empty and holds no OCI image layout");
-          }
+    } else if (!Files.exists(paths.index(), LinkOption.NOFOLLOW_LINKS)) {
+      try (Stream<Path> entries = Files.list(root)) {
+        // Refuse to scatter a store into, say, $HOME given by mistake.
+        if (entries.anyMatch(p -> !isOwnEntry(p.getFileName().toString()))) {
+          throw unusable(paths, "it is not empty and holds no OCI image layout");
         }
       }
-      DurableFiles.replace(paths.ociLayout(), root.resolve("oci-layout.tmp"),
-          LAYOUT.getBytes(StandardCharsets.UTF_8), () -> { });
     }
     Files.createDirectories(paths.blobsDir("sha256"));
     for (Path dir : paths.privateDirs()) {
       DurableFiles.ensurePrivateDir(dir);
     }
-    new IndexFile(paths).createIfMissing();
+    // Several processes may create one store at once (HOSTILE-INPUTS E2): the files are written under the index lock.
+    try (Closeable lock = LockFile.exclusive(paths.indexLock())) {
+      if (!Files.exists(paths.ociLayout(), LinkOption.NOFOLLOW_LINKS)) {
+        DurableFiles.replace(paths.ociLayout(), root.resolve("oci-layout.tmp"),
+            LAYOUT.getBytes(StandardCharsets.UTF_8), () -> { });
+      }
+      new IndexFile(paths).writeEmptyIfMissing();
+    }
   }
 
   private static boolean isOwnEntry(String name) {
@@ -197,18 +201,13 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
       throw new JpullException(Kind.VERIFICATION, action + ": it has " + (bytes.length > d.size() ? "more than " : "")
           + bytes.length + " bytes, the descriptor says " + d.size(), "run jpull fsck --repair", null);
     }
-    Digest got = d.digest().algorithm().equals("sha256") ? Digest.sha256(bytes)
-        : Digest.of(d.digest().algorithm(), digested(d.digest(), bytes));
+    java.security.MessageDigest md = d.digest().newDigester();
+    md.update(bytes);
+    Digest got = Digest.of(d.digest().algorithm(), md);
     if (!got.equals(d.digest())) {
       throw new DigestMismatchException(d.digest(), got);
     }
     return bytes;
-  }
-
-  private static java.security.MessageDigest digested(Digest d, byte[] bytes) {
-    java.security.MessageDigest md = d.newDigester();
-    md.update(bytes);
-    return md;
   }
 
   /** Points {@code name} (a canonical reference) at {@code target}, replacing what it pointed at. */

@@ -81,9 +81,10 @@ class MultiProcessStoreTest {
   @Timeout(180)
   void concurrentProcessesCommitEachBlobOnceAndKeepEveryReference() throws Exception {
     int n = 3;
+    Path fresh = dir.resolve("fresh"); // the children create this store together
     List<Process> ps = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      ps.add(child(List.of(), "pull", root.toString(), Integer.toString(i), dir.resolve("go").toString()));
+      ps.add(child(List.of(), "pull", fresh.toString(), Integer.toString(i), dir.resolve("go").toString()));
     }
     Thread.sleep(1500); // let the JVMs start; they wait for the go file
     Files.createFile(dir.resolve("go"));
@@ -100,6 +101,8 @@ class MultiProcessStoreTest {
         }
       }
     }
+    root = fresh;
+    store = LocalContentStore.open(fresh);
     for (int b = 0; b < StoreChild.BLOBS; b++) {
       assertEquals(1, commits.getOrDefault(Integer.toString(b), 0), "blob " + b + " committed once: " + commits);
       byte[] want = StoreChild.sharedBlob(b, StoreChild.BLOB_SIZE);
@@ -136,6 +139,39 @@ class MultiProcessStoreTest {
       writer.commit();
     }
     assertArrayEquals(blob, Files.readAllBytes(store.blobPath(d.digest())));
+  }
+
+  @Test
+  @Timeout(120)
+  void anotherStoreInstanceInThisJvmCannotDropAHeldLock() throws Exception {
+    int size = StoreChild.BLOB_SIZE;
+    byte[] blob = StoreChild.sharedBlob(0, size);
+    Descriptor d = StoreChild.descriptor(blob);
+    Writer held = store.writer(d).orElseThrow();
+    held.stream().write(blob, 0, 1000);
+    held.stream().flush();
+    // A second instance waits on the same lock file and gives up (LUCENE-5738: closing another channel
+    // to the file would drop every lock of this JVM).
+    Thread waiter = new Thread(() -> {
+      try {
+        LocalContentStore.open(root).writer(d);
+      } catch (Exception expected) {
+        // interrupted
+      }
+    });
+    waiter.start();
+    Thread.sleep(200);
+    waiter.interrupt();
+    waiter.join(5000);
+    assertFalse(waiter.isAlive());
+
+    Process other = child(List.of(), "hold", root.toString(), Integer.toString(size), "2000");
+    BufferedReader out = new BufferedReader(new InputStreamReader(other.getInputStream(), StandardCharsets.UTF_8));
+    Thread.sleep(2500);
+    assertFalse(out.ready(), "another process must not get the blob while this JVM holds it");
+    assertTrue(other.isAlive(), stderrOf(0));
+    held.close();
+    assertEquals("HOLDING 2000", out.readLine(), "it resumes from our 1000 bytes and writes to 2000");
   }
 
   @Test

@@ -31,16 +31,16 @@ public final class StoreChild {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args[0].equals("pull")) {
+      // Start together (even creating the store together): wait for the parent's go file.
+      Path go = Path.of(args[3]);
+      while (!java.nio.file.Files.exists(go)) {
+        Thread.sleep(5);
+      }
+    }
     LocalContentStore store = LocalContentStore.open(Path.of(args[1]));
     switch (args[0]) {
-      case "pull" -> {
-        // Start together: wait for the parent's go file so the processes really contend.
-        Path go = Path.of(args[3]);
-        while (!java.nio.file.Files.exists(go)) {
-          Thread.sleep(5);
-        }
-        pull(store, Integer.parseInt(args[2]));
-      }
+      case "pull" -> pull(store, Integer.parseInt(args[2]));
       case "hold" -> hold(store, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
       case "slow-write" -> slowWrite(store, Integer.parseInt(args[2]));
       case "record" -> {
