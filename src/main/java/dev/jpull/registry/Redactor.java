@@ -1,0 +1,96 @@
+package dev.jpull.registry;
+
+import java.util.Locale;
+import java.util.Set;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
+
+/**
+ * Makes URLs and headers safe to log: secrets never reach a log at any level (CVE-2021-45449,
+ * GHSA-99qr-h2rp-65rc, GHSA-gc89-7gcr-jxqc). Query values are redacted unless their name is known to be
+ * harmless, because signed blob URLs carry their secret in parameters whose names vary by CDN.
+ */
+final class Redactor {
+  static final String REDACTED = "REDACTED";
+  private static final Set<String> HARMLESS_QUERY = Set.of("service", "scope", "n", "last", "ns", "digest");
+  private static final Set<String> SECRET_HEADERS = Set.of(
+      "authorization", "proxy-authorization", "cookie", "set-cookie", "x-registry-auth");
+
+  private Redactor() {}
+
+  static String url(HttpUrl url) {
+    if (url == null) {
+      return "null";
+    }
+    HttpUrl.Builder b = url.newBuilder();
+    if (!url.username().isEmpty() || !url.password().isEmpty()) {
+      b.username(url.username().isEmpty() ? "" : "user").password("xxxxx");
+    }
+    if (url.querySize() > 0) {
+      b.query(null);
+      for (int i = 0; i < url.querySize(); i++) {
+        String name = url.queryParameterName(i);
+        String value = url.queryParameterValue(i);
+        b.addQueryParameter(name, value == null || HARMLESS_QUERY.contains(name.toLowerCase(Locale.ROOT))
+            ? value : REDACTED);
+      }
+    }
+    b.fragment(null);
+    return b.build().toString();
+  }
+
+  /** A URL given as text (a {@code Location} header, a realm): redacted when it parses, else cut short. */
+  static String url(String text) {
+    if (text == null) {
+      return "null";
+    }
+    HttpUrl parsed = HttpUrl.parse(text);
+    if (parsed != null) {
+      return url(parsed);
+    }
+    int cut = indexOfAny(text, "?#@");
+    String kept = cut < 0 ? text : text.substring(0, cut) + "…";
+    return dev.jpull.Quoted.of(kept);
+  }
+
+  private static int indexOfAny(String s, String chars) {
+    for (int i = 0; i < s.length(); i++) {
+      if (chars.indexOf(s.charAt(i)) >= 0) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  static String headers(Headers headers) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < headers.size(); i++) {
+      String name = headers.name(i);
+      String lower = name.toLowerCase(Locale.ROOT);
+      String value = headers.value(i);
+      if (SECRET_HEADERS.contains(lower) || lower.contains("token") || lower.contains("secret")) {
+        int space = value.indexOf(' ');
+        // Keep the scheme ("Bearer", "Basic") so --debug still shows which auth was used.
+        value = (space > 0 && lower.endsWith("authorization") ? value.substring(0, space + 1) : "") + REDACTED;
+      } else if (lower.equals("location") || lower.equals("content-location") || lower.equals("link")) {
+        value = lower.equals("link") ? linkValue(value) : url(value);
+      }
+      if (b.length() > 0) {
+        b.append("; ");
+      }
+      b.append(name).append(": ").append(value);
+    }
+    return b.toString();
+  }
+
+  private static String linkValue(String value) {
+    int open = value.indexOf('<');
+    int close = value.indexOf('>', open + 1);
+    if (open < 0 || close < 0) {
+      return REDACTED;
+    }
+    String target = value.substring(open + 1, close);
+    String shown = target.startsWith("/") ? url("http://x" + target).substring("http://x".length()) : url(target);
+    return value.substring(0, open + 1) + shown + value.substring(close);
+  }
+}
