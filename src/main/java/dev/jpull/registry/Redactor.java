@@ -26,14 +26,21 @@ final class Redactor {
     if (!url.username().isEmpty() || !url.password().isEmpty()) {
       b.username(url.username().isEmpty() ? "" : "user").password("xxxxx");
     }
-    if (url.querySize() > 0) {
-      b.query(null);
-      for (int i = 0; i < url.querySize(); i++) {
-        String name = url.queryParameterName(i);
-        String value = url.queryParameterValue(i);
-        b.addQueryParameter(name, value == null || HARMLESS_QUERY.contains(name.toLowerCase(Locale.ROOT))
-            ? value : REDACTED);
+    String query = url.encodedQuery();
+    if (query != null) {
+      StringBuilder q = new StringBuilder();
+      for (String part : query.split("&", -1)) {
+        int eq = part.indexOf('=');
+        String name = eq < 0 ? part : part.substring(0, eq);
+        if (q.length() > 0) {
+          q.append('&');
+        }
+        q.append(name);
+        if (eq >= 0) {
+          q.append('=').append(HARMLESS_QUERY.contains(name.toLowerCase(Locale.ROOT)) ? part.substring(eq + 1) : REDACTED);
+        }
       }
+      b.encodedQuery(q.toString());
     }
     b.fragment(null);
     return b.build().toString();
@@ -48,8 +55,13 @@ final class Redactor {
     if (parsed != null) {
       return url(parsed);
     }
-    int cut = indexOfAny(text, "?#@");
+    int cut = indexOfAny(text, "?#");
     String kept = cut < 0 ? text : text.substring(0, cut) + "…";
+    int scheme = kept.indexOf("://");
+    int at = kept.lastIndexOf('@');
+    if (at > scheme) {
+      kept = kept.substring(0, scheme < 0 ? 0 : scheme + 3) + "xxxxx" + kept.substring(at);
+    }
     return dev.jpull.Quoted.of(kept);
   }
 
