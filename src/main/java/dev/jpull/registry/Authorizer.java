@@ -81,7 +81,7 @@ final class Authorizer {
           return false;
         }
         round.scopeRetried = true;
-      } else if ("invalid_token".equals(error)) {
+      } else if ("invalid_token".equals(error) && round.header != null && !round.basic) {
         if (round.invalidRetried) {
           return false;
         }
