@@ -36,9 +36,9 @@ final class Manifests {
     Map<String, String> headers = Map.of("Accept", OkHttpRegistryClient.MANIFEST_ACCEPT,
         "Accept-Encoding", "identity");
     try (Response head = client.exchange(ep, "HEAD", url, headers, OkHttpRegistryClient.scopes(ref), ctx)) {
-      // A refusal or rate limit would only be repeated by the GET (HEAD bodies are empty, so the message
+      // A refusal, rate limit or outage (retries already spent) would only be repeated by the GET (HEAD bodies are empty, so the message
       // carries the status alone); other failures (404, 405…) fall back to GET, which names the error code.
-      if (head.code() == 429 || head.code() == 401 || head.code() == 403) {
+      if (head.code() == 401 || head.code() == 403 || Transport.retryable(head.code())) {
         throw ErrorResponse.of(head, action, ep.name(), ep.registry(), ep.hasCredentials());
       }
       if (head.code() == 200) {
