@@ -16,6 +16,9 @@ final class Redactor {
   private static final Set<String> SECRET_HEADERS = Set.of(
       "authorization", "proxy-authorization", "cookie", "set-cookie", "x-registry-auth");
 
+  private static final java.util.regex.Pattern REALM =
+      java.util.regex.Pattern.compile("(?i)realm\\s*=\\s*\"([^\"]*)\"");
+
   private Redactor() {}
 
   static String url(HttpUrl url) {
@@ -84,6 +87,8 @@ final class Redactor {
         int space = value.indexOf(' ');
         // Keep the scheme ("Bearer", "Basic") so --debug still shows which auth was used.
         value = (space > 0 && lower.endsWith("authorization") ? value.substring(0, space + 1) : "") + REDACTED;
+      } else if (lower.equals("www-authenticate")) {
+        value = challengeValue(value);
       } else if (lower.equals("location") || lower.equals("content-location") || lower.equals("link")) {
         value = lower.equals("link") ? linkValue(value) : url(value);
       }
@@ -92,6 +97,17 @@ final class Redactor {
       }
       b.append(name).append(": ").append(value);
     }
+    return b.toString();
+  }
+
+  /** A realm is a URL the registry chose: its query is redacted like any other URL's. */
+  private static String challengeValue(String value) {
+    java.util.regex.Matcher m = REALM.matcher(value);
+    StringBuilder b = new StringBuilder();
+    while (m.find()) {
+      m.appendReplacement(b, java.util.regex.Matcher.quoteReplacement("realm=\"" + url(m.group(1)) + "\""));
+    }
+    m.appendTail(b);
     return b.toString();
   }
 
