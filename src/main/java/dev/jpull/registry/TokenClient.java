@@ -69,7 +69,15 @@ final class TokenClient {
     }
     try (Response done = r) {
       if (done.code() != 200) {
-        throw ErrorResponse.of(done, ctx.action() + ": get token", realm.host(), ep.registry(), ep.hasCredentials());
+        RegistryException e = ErrorResponse.of(done, ctx.action() + ": get token", realm.host(), ep.registry(),
+            ep.hasCredentials());
+        if (e.kind() == Kind.NETWORK && e.status() < 500) {
+          // A token endpoint that redirects a POST or answers 4xx has refused to authorise: exit 4, not 6.
+          throw new RegistryException(Kind.UNAUTHORIZED, e.getMessage(), ep.hasCredentials()
+              ? "check the credentials for " + ep.registry() : "run `jpull login " + ep.registry() + "`",
+              e.status(), e.codes());
+        }
+        throw e;
       }
       return parse(done, where);
     }

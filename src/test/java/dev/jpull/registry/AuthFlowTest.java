@@ -340,4 +340,15 @@ class AuthFlowTest {
       assertFalse(e.getMessage().contains("wrong"), e.getMessage());
     }
   }
+
+  @Test
+  void redirectedTokenPostIsNotFollowedAndIsUnauthorized() throws Exception {
+    registryWanting("good", bearer());
+    tokens(r -> new MockResponse.Builder().code(302).addHeader("Location", "http://evil.test:1/steal").build());
+    try (OkHttpRegistryClient c = client(Map.of(reg(), Credentials.basic("bob", "pw")))) {
+      JpullException e = assertThrows(JpullException.class, () -> c.resolve(ref(reg() + "/a:1")));
+      assertEquals(Kind.UNAUTHORIZED, e.kind());
+    }
+    assertEquals(1, tokenRequests.size());
+  }
 }
