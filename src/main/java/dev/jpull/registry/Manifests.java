@@ -1,0 +1,149 @@
+package dev.jpull.registry;
+
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Digest;
+import dev.jpull.oci.Document;
+import dev.jpull.oci.MediaTypes;
+import dev.jpull.reference.Reference;
+import java.io.IOException;
+import java.util.Map;
+import okhttp3.HttpUrl;
+import okhttp3.Response;
+
+/**
+ * The manifests endpoint at one host: resolve a tag or digest, fetch a document by digest. The digest is
+ * never taken from a header alone: bytes fetched are hashed and compared (distribution-spec: a client using
+ * {@code Docker-Content-Digest} "MUST verify"; moby {@code schema2ManifestDigest}).
+ */
+final class Manifests {
+  private final OkHttpRegistryClient client;
+  private final Endpoint ep;
+  private final Reference ref;
+
+  Manifests(OkHttpRegistryClient client, Endpoint ep, Reference ref) {
+    this.client = client;
+    this.ep = ep;
+    this.ref = ref;
+  }
+
+  /** HEAD first (free of Docker Hub's pull limit); GET and hash when HEAD gives no usable digest. */
+  Resolution resolve() throws IOException {
+    String action = "resolve " + ref;
+    Transport.Context ctx = new Transport.Context(action, null, ep.name());
+    HttpUrl url = client.url(ep, ref.repository(), "manifests", ref.identifier());
+    Map<String, String> headers = Map.of("Accept", OkHttpRegistryClient.MANIFEST_ACCEPT,
+        "Accept-Encoding", "identity");
+    try (Response head = client.exchange(ep, "HEAD", url, headers, OkHttpRegistryClient.scopes(ref), ctx)) {
+      // A refusal, rate limit or outage (retries already spent) would only be repeated by the GET (HEAD bodies are empty, so the message
+      // carries the status alone); other failures (404, 405…) fall back to GET, which names the error code.
+      if (head.code() == 401 || head.code() == 403 || Transport.retryable(head.code())) {
+        throw ErrorResponse.of(head, action, ep.name(), ep.registry(), ep.hasCredentials());
+      }
+      if (head.code() == 200) {
+        String type = MediaTypes.normalize(head.header("Content-Type"));
+        refuseSchema1(type);
+        Digest served = parseDigest(head.header("Docker-Content-Digest"));
+        long size = parseLength(head.header("Content-Length"));
+        Digest d = ref.digest() != null ? ref.digest() : served;
+        if (d != null && size > 0 && size <= Document.MAX_SIZE) {
+          return new Resolution(new Descriptor(type, d, size), ep.name());
+        }
+      }
+    }
+    try (Response get = client.exchange(ep, "GET", url, headers, OkHttpRegistryClient.scopes(ref), ctx)) {
+      if (get.code() != 200) {
+        throw ErrorResponse.of(get, action, ep.name(), ep.registry(), ep.hasCredentials());
+      }
+      String type = MediaTypes.normalize(get.header("Content-Type"));
+      refuseSchema1(type);
+      byte[] bytes = read(get, action, ref.digest());
+      Digest computed = OkHttpRegistryClient.digestOf(ref.digest(), bytes);
+      if (ref.digest() != null && !computed.equals(ref.digest())) {
+        throw mismatch(action, ref.digest(), computed);
+      }
+      Digest served = parseDigest(get.header("Docker-Content-Digest"));
+      if (served != null && served.algorithm().equals(computed.algorithm()) && !served.equals(computed)) {
+        throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": the registry says the manifest is "
+            + served + " but its bytes hash to " + computed);
+      }
+      Document doc = Document.parse(bytes, type, new Descriptor("", computed, bytes.length));
+      return new Resolution(doc.descriptor(), ep.name());
+    }
+  }
+
+  Document fetch(Descriptor desc) throws IOException {
+    String action = "fetch manifest " + desc.digest() + " of " + ref.name();
+    Transport.Context ctx = new Transport.Context(action, desc.digest().toString(), ep.name());
+    HttpUrl url = client.url(ep, ref.repository(), "manifests", desc.digest().toString());
+    Map<String, String> headers = Map.of("Accept", OkHttpRegistryClient.MANIFEST_ACCEPT,
+        "Accept-Encoding", "identity");
+    try (Response r = client.exchange(ep, "GET", url, headers, OkHttpRegistryClient.scopes(ref), ctx)) {
+      if (r.code() != 200) {
+        throw ErrorResponse.of(r, action, ep.name(), ep.registry(), ep.hasCredentials());
+      }
+      byte[] bytes = read(r, action, desc.digest());
+      if (desc.size() > 0 && bytes.length != desc.size()) {
+        throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": manifest verification failed for "
+            + "digest " + desc.digest() + ": size " + bytes.length + ", want " + desc.size());
+      }
+      Digest computed = OkHttpRegistryClient.digestOf(desc.digest(), bytes);
+      if (!computed.equals(desc.digest())) {
+        throw mismatch(action, desc.digest(), computed);
+      }
+      return Document.parse(bytes, r.header("Content-Type"), desc);
+    }
+  }
+
+  private JpullException mismatch(String action, Digest want, Digest got) {
+    return new JpullException(Kind.VERIFICATION, action + " at " + ep.name()
+        + ": manifest verification failed for digest " + want + ": got " + got);
+  }
+
+  /** Refuses more than {@link Document#MAX_SIZE} before reading when declared, else after limit+1 bytes. */
+  private byte[] read(Response r, String action, Digest digest) throws IOException {
+    long declared = r.body().contentLength();
+    String what = action + " at " + ep.name() + ": manifest " + (digest == null ? "" : digest + " ")
+        + "exceeds " + Document.MAX_SIZE + " bytes";
+    if (declared > Document.MAX_SIZE) {
+      throw new JpullException(Kind.VERIFICATION, what + " (Content-Length " + declared + ")");
+    }
+    try {
+      return Bodies.readAtMost(r.body().byteStream(), Document.MAX_SIZE);
+    } catch (Bodies.TooLarge e) {
+      throw new JpullException(Kind.VERIFICATION, what);
+    }
+  }
+
+  private void refuseSchema1(String type) throws JpullException {
+    if (MediaTypes.isSchema1(type)) {
+      throw new JpullException(Kind.UNSUPPORTED, "resolve " + ref + " at " + ep.name()
+          + ": it is a Docker schema 1 manifest, which is no longer supported",
+          "push the image again with a current docker, buildah or skopeo (schema 2 or OCI), "
+              + "e.g. skopeo copy --format v2s2", null);
+    }
+  }
+
+  private static Digest parseDigest(String header) {
+    if (header == null) {
+      return null;
+    }
+    try {
+      return Digest.parse(header.trim());
+    } catch (IllegalArgumentException e) {
+      return null; // a junk header is as good as none: the bytes will be fetched and hashed
+    }
+  }
+
+  private static long parseLength(String header) {
+    if (header == null) {
+      return -1;
+    }
+    try {
+      return Long.parseLong(header.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

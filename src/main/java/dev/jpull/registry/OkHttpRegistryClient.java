@@ -1,0 +1,375 @@
+package dev.jpull.registry;
+
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.Digest;
+import dev.jpull.oci.Document;
+import dev.jpull.oci.MediaTypes;
+import dev.jpull.progress.ProgressListener;
+import dev.jpull.reference.Reference;
+import dev.jpull.registry.auth.CredentialSource;
+import dev.jpull.registry.auth.Credentials;
+import dev.jpull.registry.hosts.HostResolver;
+import dev.jpull.registry.hosts.RegistryHost;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import okhttp3.Dns;
+import okhttp3.HttpUrl;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * The registry client over OkHttp: mirrors then upstream, Docker token and Basic auth bound to each host,
+ * manual redirects, retries, resumable blob bodies and per-host TLS. Thread-safe; one per process.
+ */
+public final class OkHttpRegistryClient implements RegistryClient {
+  /** Manifest Accept: the supported types first; schema 1 last, only so that it can be refused clearly. */
+  static final String MANIFEST_ACCEPT = String.join(", ", MediaTypes.MANIFEST_ACCEPT) + ", "
+      + MediaTypes.DOCKER_SCHEMA1_SIGNED + ", " + MediaTypes.DOCKER_SCHEMA1;
+
+  private final HostResolver hosts;
+  private final CredentialSource credentials;
+  private final Transport transport;
+  private final Authorizer authorizer;
+  private final DebugLog log;
+  private final Map<String, Optional<Credentials>> credentialCache = new ConcurrentHashMap<>();
+
+  private OkHttpRegistryClient(Builder b) {
+    this.hosts = b.hosts;
+    this.credentials = b.credentials;
+    this.log = b.debugSink == null ? DebugLog.slf4j() : DebugLog.to(b.debugSink);
+    this.transport = new Transport(new Transport.Options(b.connectTimeout, b.readTimeout, b.attempts, b.maxRetryAfter,
+        b.backoffBase, b.dns, b.userAgent, b.environment), b.listener, log);
+    this.authorizer = new Authorizer(new TokenClient(transport, b.clock), b.clock);
+  }
+
+  public static Builder builder(HostResolver hosts) {
+    return new Builder(hosts);
+  }
+
+  @Override
+  public Resolution resolve(Reference ref) throws IOException {
+    RegistryHost.Capability cap = ref.digest() != null ? RegistryHost.Capability.PULL : RegistryHost.Capability.RESOLVE;
+    return onHosts(ref.registry(), cap, "resolve " + ref, ep -> new Manifests(this, ep, ref).resolve());
+  }
+
+  @Override
+  public Document manifest(Reference ref, Descriptor descriptor) throws IOException {
+    return onHosts(ref.registry(), RegistryHost.Capability.PULL, "fetch manifest " + descriptor.digest(),
+        ep -> new Manifests(this, ep, ref).fetch(descriptor));
+  }
+
+  @Override
+  public BlobStream blob(Reference ref, Descriptor descriptor, long offset) throws IOException {
+    String action = "fetch blob " + descriptor.digest() + " of " + ref.name();
+    if (MediaTypes.isForeignLayer(descriptor.mediaType())) {
+      for (String u : descriptor.urls()) {
+        HttpUrl url = HttpUrl.parse(u);
+        if (url == null) {
+          log.log(action + ": skipping foreign URL " + Redactor.url(u) + " (only http and https)");
+          continue;
+        }
+        try {
+          return openBlob(foreignSource(url, action, descriptor), descriptor, offset,
+              new Transport.Context(action, descriptor.digest().toString(), url.host()));
+        } catch (JpullException e) {
+          if (e.kind() == Kind.CANCELLED || transport.cancelled()) {
+            throw e;
+          }
+          log.log(action + ": foreign URL " + Redactor.url(url) + " failed (" + e.getMessage() + "), trying next");
+        }
+      }
+    }
+    return onHosts(ref.registry(), RegistryHost.Capability.PULL, action, ep -> {
+      Transport.Context ctx = new Transport.Context(action, descriptor.digest().toString(), ep.name());
+      HttpUrl url = url(ep, ref.repository(), "blobs", descriptor.digest().toString());
+      BlobBody.Source source = offset1 -> {
+        Response r = exchange(ep, "GET", url, blobHeaders(offset1), scopes(ref), ctx);
+        if (r.code() == 200 || r.code() == 206 || r.code() == 416) {
+          return r;
+        }
+        throw ErrorResponse.of(r, action, ep.name(), ep.registry(), ep.hasCredentials());
+      };
+      return openBlob(source, descriptor, offset, ctx);
+    });
+  }
+
+  /** Foreign layer URLs get no credentials, ever: not even after a 401 (CVE-2020-15157). */
+  private BlobBody.Source foreignSource(HttpUrl url, String action, Descriptor d) {
+    Transport.Context ctx = new Transport.Context(action, d.digest().toString(), url.host());
+    return offset -> {
+      Request.Builder rb = new Request.Builder().url(url).get()
+          .tag(Transport.Binding.class, new Transport.Binding("", null, Map.of()));
+      blobHeaders(offset).forEach(rb::header);
+      Response r = transport.send(rb.build(), RegistryHost.Tls.SYSTEM, true, ctx);
+      if (r.code() == 200 || r.code() == 206 || r.code() == 416) {
+        return r;
+      }
+      throw ErrorResponse.of(r, action, url.host(), url.host(), false);
+    };
+  }
+
+  private BlobStream openBlob(BlobBody.Source source, Descriptor d, long offset, Transport.Context ctx)
+      throws IOException {
+    BlobBody.Opened first = BlobBody.open(source, d.size(), offset, ctx, log);
+    log.log(ctx.action() + ": served by " + ctx.host() + " from byte " + first.start());
+    return new BlobStream(new BlobBody(source, d.size(), first, transport, ctx, log), first.start(), ctx.host());
+  }
+
+  private static Map<String, String> blobHeaders(long offset) {
+    // identity: the bytes must be the blob's exact bytes, never transparently decompressed.
+    return offset > 0 ? Map.of("Accept-Encoding", "identity", "Range", "bytes=" + offset + "-")
+        : Map.of("Accept-Encoding", "identity");
+  }
+
+  @Override
+  public List<String> tags(Reference repository) throws IOException {
+    return onHosts(repository.registry(), RegistryHost.Capability.RESOLVE, "list tags of " + repository.name(),
+        ep -> new TagLister(this, ep, repository).list());
+  }
+
+  /**
+   * Checks credentials for {@code jpull login}: {@code GET /v2/} through the challenge flow with exactly
+   * these credentials, at the registry itself (never a mirror).
+   */
+  public void verifyCredentials(String registry, Credentials c) throws IOException {
+    Objects.requireNonNull(c, "credentials");
+    List<RegistryHost> all = hosts.hosts(registry);
+    RegistryHost upstream = all.stream().filter(h -> !h.mirror()).reduce((a, b) -> b)
+        .orElseThrow(() -> new JpullException(Kind.INVALID_INPUT, "log in to " + registry + ": no upstream host"));
+    Endpoint ep = new Endpoint(upstream, registry, c);
+    Transport.Context ctx = new Transport.Context("log in to " + registry, null, ep.name());
+    HttpUrl url = apiRoot(ep).addPathSegment("").build();
+    Response r = exchange(ep, "GET", url, Map.of(), List.of(), ctx);
+    try (r) {
+      if (r.code() != 200) {
+        throw ErrorResponse.of(r, ctx.action(), ep.name(), registry, true);
+      }
+    }
+  }
+
+  @Override
+  public void cancelAll() {
+    transport.cancelAll();
+  }
+
+  @Override
+  public void close() {
+    transport.close();
+  }
+
+  // ---- shared by Manifests and TagLister ----
+
+  Transport transport() {
+    return transport;
+  }
+
+  DebugLog log() {
+    return log;
+  }
+
+  static List<String> scopes(Reference ref) {
+    return List.of("repository:" + ref.repository() + ":pull");
+  }
+
+  /** Sends one request to the endpoint, answering its challenges; 401s from other origins are returned as is. */
+  Response exchange(Endpoint ep, String method, HttpUrl url, Map<String, String> headers, List<String> scopes,
+      Transport.Context ctx) throws IOException {
+    Authorizer.Round round = authorizer.start(ep, scopes, ctx);
+    while (true) {
+      Request.Builder rb = new Request.Builder().url(url).method(method, null)
+          .tag(Transport.Binding.class, new Transport.Binding(ep.origin(), round.header, ep.host().headers()));
+      headers.forEach(rb::header);
+      Response r = transport.send(rb.build(), ep.host().tls(), true, ctx);
+      if (r.code() != 401 || !Transport.origin(r.request().url()).equals(ep.origin())) {
+        return r;
+      }
+      boolean again;
+      try {
+        again = authorizer.reauthorize(ep, round, r, ctx);
+      } catch (IOException | RuntimeException e) {
+        r.close();
+        throw e;
+      }
+      if (!again) {
+        return r;
+      }
+      r.close();
+    }
+  }
+
+  HttpUrl url(Endpoint ep, String repository, String kind, String identifier) {
+    return apiRoot(ep).addPathSegments(repository).addPathSegment(kind).addPathSegments(identifier).build();
+  }
+
+  private static HttpUrl.Builder apiRoot(Endpoint ep) {
+    HttpUrl.Builder b = ep.base().newBuilder();
+    String path = ep.host().path() == null ? "" : ep.host().path().replaceAll("^/+|/+$", "");
+    if (!path.isEmpty()) {
+      b.addPathSegments(path);
+    }
+    if (ep.host().mirror()) {
+      b.addQueryParameter("ns", ep.registry()); // containerd: tells a mirror which upstream is meant
+    }
+    return b;
+  }
+
+  @FunctionalInterface
+  private interface HostCall<T> {
+    T apply(Endpoint ep) throws IOException;
+  }
+
+  /** Tries each capable mirror in order, then the upstream; a failing mirror falls back to the next host. */
+  private <T> T onHosts(String registry, RegistryHost.Capability cap, String action, HostCall<T> call)
+      throws IOException {
+    List<RegistryHost> candidates = new ArrayList<>();
+    for (RegistryHost h : hosts.hosts(registry)) {
+      if (!h.mirror() || h.capabilities().contains(cap)) {
+        candidates.add(h);
+      }
+    }
+    if (candidates.isEmpty()) {
+      throw new JpullException(Kind.INVALID_INPUT, action + ": no host is configured to serve " + registry);
+    }
+    JpullException last = null;
+    for (RegistryHost h : candidates) {
+      Endpoint ep = new Endpoint(h, registry, credentialsFor(registry, h));
+      try {
+        T result = call.apply(ep);
+        log.log(action + ": served by " + (h.mirror() ? "mirror " : "") + ep.name());
+        return result;
+      } catch (JpullException e) {
+        if (!h.mirror() || e.kind() == Kind.CANCELLED || transport.cancelled()) {
+          throw e;
+        }
+        log.log(action + ": mirror " + ep.name() + " failed (" + e.getMessage() + "); trying the next host");
+        last = e;
+      }
+    }
+    throw last;
+  }
+
+  /** Credentials belong to one host: a mirror gets only what is stored for the mirror itself. */
+  private Credentials credentialsFor(String registry, RegistryHost h) throws IOException {
+    String key = h.mirror() ? h.authority() : registry;
+    Optional<Credentials> c = credentialCache.get(key);
+    if (c == null) {
+      c = credentials.lookup(key);
+      credentialCache.put(key, c);
+    }
+    return c.orElse(null);
+  }
+
+  /** Hashes with the algorithm of {@code like} (sha256 when null). */
+  static Digest digestOf(Digest like, byte[] bytes) {
+    java.security.MessageDigest md = like == null ? Digest.newSha256() : like.newDigester();
+    md.update(bytes);
+    return Digest.of(like == null ? "sha256" : like.algorithm(), md);
+  }
+
+  /** Options for {@link OkHttpRegistryClient}; every one has a default. */
+  public static final class Builder {
+    private final HostResolver hosts;
+    private CredentialSource credentials = CredentialSource.ANONYMOUS;
+    private ProgressListener listener = ProgressListener.NONE;
+    private Duration connectTimeout = Duration.ofSeconds(15);
+    private Duration readTimeout = Duration.ofSeconds(30);
+    private int attempts = 5;
+    private Duration maxRetryAfter = Duration.ofSeconds(60);
+    private Duration backoffBase = Duration.ofMillis(500);
+    private Dns dns;
+    private String userAgent = "jpull/" + version();
+    private Map<String, String> environment = System.getenv();
+    private LongSupplier clock = System::nanoTime;
+    private Consumer<String> debugSink;
+
+    private Builder(HostResolver hosts) {
+      this.hosts = Objects.requireNonNull(hosts, "hosts");
+    }
+
+    private static String version() {
+      String v = OkHttpRegistryClient.class.getPackage().getImplementationVersion();
+      return v == null ? "dev" : v;
+    }
+
+    public Builder credentials(CredentialSource c) {
+      this.credentials = Objects.requireNonNull(c);
+      return this;
+    }
+
+    /** Receives {@code Retry} events. */
+    public Builder listener(ProgressListener l) {
+      this.listener = Objects.requireNonNull(l);
+      return this;
+    }
+
+    public Builder connectTimeout(Duration d) {
+      this.connectTimeout = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** How long a read may wait for the next byte before the request is retried or resumed. */
+    public Builder readTimeout(Duration d) {
+      this.readTimeout = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** Attempts per request (and consecutive resumes per blob without progress), at least 1. */
+    public Builder attempts(int n) {
+      this.attempts = Math.max(1, n);
+      return this;
+    }
+
+    /** Cap on a server's {@code Retry-After}. */
+    public Builder maxRetryAfter(Duration d) {
+      this.maxRetryAfter = Objects.requireNonNull(d);
+      return this;
+    }
+
+    /** First backoff delay, doubled per attempt with jitter. */
+    public Builder backoff(Duration base) {
+      this.backoffBase = Objects.requireNonNull(base);
+      return this;
+    }
+
+    /** Name resolution override (tests map {@code registry.test} to 127.0.0.1). */
+    public Builder dns(Dns d) {
+      this.dns = d;
+      return this;
+    }
+
+    public Builder userAgent(String ua) {
+      this.userAgent = Objects.requireNonNull(ua);
+      return this;
+    }
+
+    /** Where {@code HTTPS_PROXY}/{@code HTTP_PROXY}/{@code NO_PROXY} are read from (default: the process env). */
+    public Builder environment(Map<String, String> env) {
+      this.environment = Map.copyOf(env);
+      return this;
+    }
+
+    Builder clock(LongSupplier nanoTime) {
+      this.clock = nanoTime;
+      return this;
+    }
+
+    Builder debugSink(Consumer<String> sink) {
+      this.debugSink = sink;
+      return this;
+    }
+
+    public OkHttpRegistryClient build() {
+      return new OkHttpRegistryClient(this);
+    }
+  }
+}

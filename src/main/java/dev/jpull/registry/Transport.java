@@ -1,0 +1,379 @@
+package dev.jpull.registry;
+
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.progress.ProgressEvent;
+import dev.jpull.progress.ProgressListener;
+import dev.jpull.registry.hosts.RegistryHost;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
+import okhttp3.Dns;
+import okhttp3.EventListener;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * Sends requests: one shared connection pool, per-host TLS, redirects followed by hand, retries with
+ * backoff, and the one place where {@code Authorization} is attached. OkHttp's {@code Authenticator} and
+ * automatic redirects are not used: the first answers a 401 from any host, the second follows https→http
+ * (HOSTILE-INPUTS (d), GHSA-vh4v-2xq2-g5cg, CVE-2020-15157).
+ */
+final class Transport {
+  static final int MAX_REDIRECTS = 10;
+
+  /** The origin ({@code scheme://host:port}) that alone may receive a request's credentials and headers. */
+  record Binding(String origin, String authorization, Map<String, List<String>> headers) {
+    Binding {
+      headers = Map.copyOf(headers);
+    }
+  }
+
+  /** What a request is for, to name it in errors and {@code Retry} events. */
+  record Context(String action, String digest, String host) {}
+
+  private final Options options;
+  private final ProgressListener listener;
+  private final DebugLog log;
+  private final OkHttpClient base;
+  private final Map<RegistryHost.Tls, OkHttpClient> clients = new ConcurrentHashMap<>();
+  private final Set<Call> live = ConcurrentHashMap.newKeySet();
+  private final Object pauseLock = new Object();
+  private volatile boolean cancelled;
+
+  Transport(Options options, ProgressListener listener, DebugLog log) {
+    this.options = options;
+    this.listener = listener;
+    this.log = log;
+    OkHttpClient.Builder b = new OkHttpClient.Builder()
+        .dispatcher(new Dispatcher())
+        .connectionPool(new ConnectionPool())
+        .connectTimeout(options.connectTimeout())
+        .readTimeout(options.readTimeout())
+        .writeTimeout(options.readTimeout())
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .retryOnConnectionFailure(false)
+        .addInterceptor(new BindingInterceptor())
+        .eventListenerFactory(call -> new LiveCalls());
+    if (options.dns() != null) {
+      b.dns(options.dns());
+    }
+    EnvProxySelector proxies = new EnvProxySelector(options.environment());
+    if (proxies.configured()) {
+      b.proxySelector(proxies).proxyAuthenticator(proxies.authenticator());
+    }
+    this.base = b.build();
+  }
+
+  Options options() {
+    return options;
+  }
+
+  static String origin(HttpUrl url) {
+    return url.scheme() + "://" + url.host() + ":" + url.port();
+  }
+
+  /**
+   * Sends {@code first} (tagged with a {@link Binding}), following redirects when asked, retrying
+   * connection failures, timeouts, 408, 429 and 5xx within the budget. Returns the last response, which
+   * may still be a 429 or 5xx once the budget is spent; the caller turns it into an error.
+   */
+  Response send(Request first, RegistryHost.Tls tls, boolean followRedirects, Context ctx) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      checkCancelled(ctx);
+      String reason;
+      long wait;
+      try {
+        Response r = follow(first, tls, followRedirects, ctx);
+        int code = r.code();
+        if (!retryable(code) || attempt >= options.attempts()) {
+          return r;
+        }
+        long after = retryAfterMillis(r.header("Retry-After"));
+        wait = after >= 0 ? Math.min(after, options.maxRetryAfter().toMillis()) : backoff(attempt);
+        reason = "HTTP " + code;
+        r.close();
+      } catch (JpullException e) {
+        throw e;
+      } catch (IOException e) {
+        checkCancelled(ctx);
+        if (!isTransient(e) || attempt >= options.attempts()) {
+          throw networkError(e, ctx, first.url());
+        }
+        reason = describe(e);
+        wait = backoff(attempt);
+      }
+      retrying(ctx, reason, attempt, wait);
+    }
+  }
+
+  /** Emits a {@code Retry} event and waits (interrupted by {@link #cancelAll()}). */
+  void retrying(Context ctx, String reason, int attempt, long waitMillis) throws JpullException {
+    listener.on(new ProgressEvent.Retry(ctx.digest(), ctx.host(), reason, attempt, waitMillis));
+    log.log("retry " + attempt + " of " + ctx.action() + " at " + ctx.host() + " in " + waitMillis + " ms: " + reason);
+    pause(waitMillis, ctx);
+  }
+
+  private Response follow(Request first, RegistryHost.Tls tls, boolean followRedirects, Context ctx)
+      throws IOException {
+    Binding binding = first.tag(Binding.class);
+    String home = binding != null ? binding.origin() : origin(first.url());
+    Request req = first;
+    for (int hop = 0; ; hop++) {
+      // A redirect target (blob storage, a CDN) gets no client certificate and no skip_verify.
+      OkHttpClient client = clientFor(origin(req.url()).equals(home) ? tls
+          : new RegistryHost.Tls(true, tls.caCertificates(), List.of()), ctx);
+      Call call = client.newCall(req);
+      live.add(call);
+      if (cancelled) {
+        call.cancel();
+      }
+      Response r = call.execute();
+      if (!followRedirects || !isRedirect(r.code())) {
+        return r;
+      }
+      String location = r.header("Location");
+      int code = r.code();
+      r.close();
+      if (hop >= MAX_REDIRECTS) {
+        throw new JpullException(Kind.NETWORK, ctx.action() + " at " + ctx.host() + ": too many redirects (more than "
+            + MAX_REDIRECTS + ")");
+      }
+      if (location == null || location.isBlank()) {
+        throw new JpullException(Kind.NETWORK, ctx.action() + " at " + ctx.host() + ": bad redirect: HTTP " + code
+            + " without a Location");
+      }
+      HttpUrl next = req.url().resolve(location.trim());
+      if (next == null) {
+        throw new JpullException(Kind.NETWORK, ctx.action() + " at " + ctx.host() + ": bad redirect to "
+            + Redactor.url(location) + " (only http and https are followed)");
+      }
+      if (req.url().isHttps() && !next.isHttps()) {
+        throw new JpullException(Kind.NETWORK, ctx.action() + " at " + ctx.host()
+            + ": refusing redirect from https to http (" + Redactor.url(next) + ")");
+      }
+      Request.Builder nb = req.newBuilder().url(next);
+      if ((code == 303 && !req.method().equals("HEAD")) || ((code == 301 || code == 302)
+          && req.method().equals("POST"))) {
+        nb.get();
+      }
+      req = nb.build();
+    }
+  }
+
+  OkHttpClient clientFor(RegistryHost.Tls tls, Context ctx) throws JpullException {
+    OkHttpClient c = clients.get(tls);
+    if (c != null) {
+      return c;
+    }
+    OkHttpClient.Builder b = base.newBuilder();
+    TlsContexts.apply(b, tls, ctx.host());
+    c = b.build();
+    OkHttpClient prev = clients.putIfAbsent(tls, c);
+    return prev != null ? prev : c;
+  }
+
+  static boolean isRedirect(int code) {
+    return code == 301 || code == 302 || code == 303 || code == 307 || code == 308;
+  }
+
+  static boolean retryable(int code) {
+    return code == 408 || code == 429 || (code >= 500 && code != 501 && code != 505);
+  }
+
+  long backoff(int attempt) {
+    long base = options.backoffBase().toMillis();
+    long cap = Math.max(base, Math.min(Duration.ofSeconds(30).toMillis(), options.maxRetryAfter().toMillis()));
+    long exp = Math.min(cap, base << Math.min(attempt - 1, 20));
+    double jitter = 0.8 + 0.4 * ThreadLocalRandom.current().nextDouble();
+    return Math.max(0, Math.round(exp * jitter));
+  }
+
+  /** {@code Retry-After} in seconds or as an HTTP date; -1 when absent or unreadable. */
+  static long retryAfterMillis(String value) {
+    if (value == null || value.isBlank()) {
+      return -1;
+    }
+    String v = value.trim();
+    try {
+      long s = Long.parseLong(v);
+      return s < 0 ? -1 : Math.min(s, 86_400) * 1000;
+    } catch (NumberFormatException e) {
+      try {
+        long ms = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant().toEpochMilli()
+            - System.currentTimeMillis();
+        return Math.max(0, ms);
+      } catch (DateTimeParseException e2) {
+        return -1;
+      }
+    }
+  }
+
+  static boolean isTransient(IOException e) {
+    if (e instanceof UnknownHostException || e instanceof SSLPeerUnverifiedException || isCertificateProblem(e)) {
+      return false;
+    }
+    return true;
+  }
+
+  static boolean isCertificateProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof CertificateException || t instanceof java.security.cert.CertPathValidatorException
+          || (t instanceof SSLHandshakeException && String.valueOf(t.getMessage()).contains("PKIX"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof SocketTimeoutException) {
+      return "timed out";
+    }
+    if (e instanceof ConnectException) {
+      return "connection refused";
+    }
+    return ErrorResponse.clean(e.getClass().getSimpleName() + ": " + e.getMessage());
+  }
+
+  JpullException networkError(IOException e, Context ctx, HttpUrl url) {
+    String where = ctx.action() + " at " + ctx.host();
+    if (e instanceof UnknownHostException) {
+      return new JpullException(Kind.NETWORK, where + ": cannot resolve host " + url.host(),
+          "check the registry name and your DNS or proxy settings", e);
+    }
+    if (e instanceof SSLPeerUnverifiedException) {
+      return new JpullException(Kind.NETWORK, where + ": TLS: the certificate does not match " + url.host(),
+          "use the name the certificate was issued for, or fix the registry's certificate", e);
+    }
+    if (isCertificateProblem(e)) {
+      return new JpullException(Kind.NETWORK, where + ": TLS: the certificate of " + url.host() + " is not trusted",
+          "the registry's certificate is not trusted: pass --ca-cert FILE or put ca.crt in "
+              + "~/.config/jpull/certs.d/" + ctx.host() + "/", e);
+    }
+    return new JpullException(Kind.NETWORK, where + ": " + describe(e), e);
+  }
+
+  void checkCancelled(Context ctx) throws JpullException {
+    if (cancelled) {
+      throw new JpullException(Kind.CANCELLED, ctx.action() + ": cancelled");
+    }
+  }
+
+  boolean cancelled() {
+    return cancelled;
+  }
+
+  private void pause(long millis, Context ctx) throws JpullException {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+    synchronized (pauseLock) {
+      while (!cancelled) {
+        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+        if (left <= 0) {
+          break;
+        }
+        try {
+          pauseLock.wait(left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new JpullException(Kind.CANCELLED, ctx.action() + ": interrupted", e);
+        }
+      }
+    }
+    checkCancelled(ctx);
+  }
+
+  void cancelAll() {
+    cancelled = true;
+    synchronized (pauseLock) {
+      pauseLock.notifyAll();
+    }
+    for (Call c : live) {
+      c.cancel();
+    }
+  }
+
+  void close() {
+    cancelAll();
+    base.dispatcher().executorService().shutdown();
+    base.connectionPool().evictAll();
+  }
+
+  /** Adds a request's credentials and host headers only when it goes to the bound origin; logs redacted. */
+  private final class BindingInterceptor implements Interceptor {
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      Request r = chain.request();
+      Binding b = r.tag(Binding.class);
+      Request.Builder nb = r.newBuilder().removeHeader("Authorization").header("User-Agent", options.userAgent());
+      if (b != null && b.origin().equals(origin(r.url()))) {
+        if (b.authorization() != null) {
+          nb.header("Authorization", b.authorization());
+        }
+        try {
+          b.headers().forEach((name, values) -> values.forEach(v -> nb.addHeader(name, v)));
+        } catch (IllegalArgumentException e) {
+          throw new JpullException(Kind.INVALID_INPUT, "configured header for " + r.url().host() + " is invalid: "
+              + e.getMessage());
+        }
+      }
+      Request out = nb.build();
+      if (log.enabled()) {
+        log.log("--> " + out.method() + " " + Redactor.url(out.url()) + " [" + Redactor.headers(out.headers()) + "]");
+      }
+      long t0 = System.nanoTime();
+      Response resp = chain.proceed(out);
+      if (log.enabled()) {
+        log.log("<-- " + resp.code() + " " + out.method() + " " + Redactor.url(out.url()) + " ("
+            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms) [" + Redactor.headers(resp.headers()) + "]");
+      }
+      return resp;
+    }
+  }
+
+  private final class LiveCalls extends EventListener {
+    @Override
+    public void callEnd(Call call) {
+      live.remove(call);
+    }
+
+    @Override
+    public void callFailed(Call call, IOException ioe) {
+      live.remove(call);
+    }
+
+    @Override
+    public void canceled(Call call) {
+      live.remove(call);
+    }
+  }
+
+  /** Timeouts, retry budget and test seams; see {@link OkHttpRegistryClient.Builder}. */
+  record Options(Duration connectTimeout, Duration readTimeout, int attempts, Duration maxRetryAfter,
+      Duration backoffBase, Dns dns, String userAgent, Map<String, String> environment) {
+    Options {
+      environment = Map.copyOf(environment);
+    }
+  }
+}
