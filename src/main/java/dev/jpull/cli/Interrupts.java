@@ -1,64 +1,38 @@
 package dev.jpull.cli;
 
 import dev.jpull.progress.ProgressEvent;
-import java.util.concurrent.atomic.AtomicBoolean;
-import sun.misc.Signal;
 
 /**
- * SIGINT and SIGTERM during a pull: cancel it (partial downloads stay in the store's ingest for the next
- * run to resume), end the progress output with its terminal error event, restore the terminal, and exit
- * with 130 or 143 as the contract says. {@code sun.misc.Signal} is the only JDK way to know which signal
- * came; it is in {@code jdk.unsupported}, available on 17 through 25.
+ * SIGINT and SIGTERM during a pull: the JVM runs this hook and exits with 130 or 143 (128 + the signal),
+ * as the contract says. The hook cancels the pull — partial downloads stay in the store's ingest for the
+ * next run to resume — and ends the progress output with its one terminal error event.
  */
-@SuppressWarnings("restriction")
 final class Interrupts implements AutoCloseable {
-  private final Signal.Handler previousInt;
-  private final Signal.Handler previousTerm;
+  private final Thread hook;
 
-  private Interrupts(Signal.Handler previousInt, Signal.Handler previousTerm) {
-    this.previousInt = previousInt;
-    this.previousTerm = previousTerm;
+  private Interrupts(Thread hook) {
+    this.hook = hook;
   }
 
   static Interrupts install(Runnable cancel, Output output) {
-    AtomicBoolean once = new AtomicBoolean();
-    Signal.Handler handler = sig -> {
-      if (!once.compareAndSet(false, true)) {
-        return;
-      }
-      int code = sig.getName().equals("INT") ? ExitCodes.SIGINT : ExitCodes.SIGTERM;
-      try {
-        cancel.run();
-        String what = code == ExitCodes.SIGINT ? "interrupted" : "terminated";
-        output.on(new ProgressEvent.Failed(code, "interrupted", what + "; partial downloads are kept and resumed "
-            + "by the next pull"));
-        output.finish();
-        System.err.println("jpull: error: " + what + "; partial downloads are kept and resumed by the next pull");
-        System.err.flush();
-      } finally {
-        Runtime.getRuntime().halt(code);
-      }
-    };
-    Signal.Handler previousInt = trySet("INT", handler);
-    Signal.Handler previousTerm = trySet("TERM", handler);
-    return new Interrupts(previousInt, previousTerm);
-  }
-
-  private static Signal.Handler trySet(String name, Signal.Handler handler) {
-    try {
-      return Signal.handle(new Signal(name), handler);
-    } catch (IllegalArgumentException e) {
-      return null;
-    }
+    Thread hook = new Thread(() -> {
+      cancel.run();
+      String message = "interrupted; partial downloads are kept and resumed by the next pull";
+      output.on(new ProgressEvent.Failed(ExitCodes.SIGINT, "interrupted", message));
+      output.finish();
+      System.err.println("jpull: error: " + message);
+      System.err.flush();
+    }, "jpull-interrupt");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return new Interrupts(hook);
   }
 
   @Override
   public void close() {
-    if (previousInt != null) {
-      Signal.handle(new Signal("INT"), previousInt);
-    }
-    if (previousTerm != null) {
-      Signal.handle(new Signal("TERM"), previousTerm);
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running.
     }
   }
 }

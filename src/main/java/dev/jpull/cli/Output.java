@@ -1,6 +1,8 @@
 package dev.jpull.cli;
 
 import dev.jpull.progress.ProgressEvent;
+import dev.jpull.progress.JsonRenderer;
+import dev.jpull.progress.PlainRenderer;
 import dev.jpull.progress.ProgressListener;
 import picocli.CommandLine;
 
@@ -21,8 +23,13 @@ final class Output implements ProgressListener {
   }
 
   static Output create(ProgressMode mode, CommandLine cli) {
-    // TODO(integrator): delegate to dev.jpull.progress renderers.
-    return new Output(mode, e -> { }, () -> { });
+    ProgressMode m = mode == ProgressMode.AUTO || mode == ProgressMode.TTY ? ProgressMode.PLAIN : mode;
+    // TODO(jpull): a live tty renderer; until then tty and auto print the plain lines.
+    return switch (m) {
+      case JSON -> new Output(mode, new JsonRenderer(System.out), () -> { });
+      case QUIET -> silent();
+      default -> new Output(mode, new PlainRenderer(System.err), () -> { });
+    };
   }
 
   /** For commands without progress output; warnings still reach stderr. */
