@@ -104,7 +104,13 @@ public final class Puller {
         || options.rootfs() != null) {
       return Optional.empty();
     }
-    Optional<StoredImage> image = StoredImage.find(store, recorded.get(), options.platform(), ref.toString());
+    Optional<StoredImage> image;
+    try {
+      image = StoredImage.find(store, recorded.get(), options.platform(), ref.toString());
+    } catch (JpullException e) {
+      // Another platform than the one stored: the walk below reports it with the image's platforms.
+      return Optional.empty();
+    }
     if (image.isEmpty() || !image.get().layersPresent(store)) {
       return Optional.empty();
     }
