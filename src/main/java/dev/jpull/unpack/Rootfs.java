@@ -121,7 +121,8 @@ public final class Rootfs {
       return;
     }
     if (comps.isEmpty()) {
-      if (!e.isDirectory()) {
+      // isDirectory() also answers true for any name ending in '/', so check the type flag first (CVE-2021-29136).
+      if (e.isSymbolicLink() || e.isLink() || !e.isDirectory()) {
         throw new JpullException(Kind.VERIFICATION, what + ": refusing to change the type of the root directory");
       }
       directories.put(root, new long[] {e.getMode() & 07777, e.getModTime().getTime()});
@@ -135,10 +136,11 @@ public final class Rootfs {
     Path parent = mkdirs(comps.subList(0, comps.size() - 1), what);
     Path target = parent.resolve(base);
     boolean exists = Files.exists(target, NOFOLLOW);
-    if (exists && !(e.isDirectory() && RootPath.isDirectory(target))) {
+    boolean isDir = e.isDirectory() && !e.isSymbolicLink() && !e.isLink();
+    if (exists && !(isDir && RootPath.isDirectory(target))) {
       delete(target);
     }
-    if (e.isDirectory()) {
+    if (e.isDirectory() && !e.isSymbolicLink() && !e.isLink()) {
       if (!RootPath.isDirectory(target)) {
         Files.createDirectory(target);
       }
@@ -160,13 +162,13 @@ public final class Rootfs {
             + " not found in rootfs");
       }
       Files.createLink(target, source);
+    } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+      node(target, e, what);
     } else if (e.isFile()) {
       writeFile(target, data, e.getSize());
       setMode(target, e.getMode() & 07777);
       owner(target, e);
       times(target, e);
-    } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-      node(target, e, what);
     } else {
       warnOnce("type-" + e.getName(), "skipped " + what + ": unsupported tar entry type");
       return;
@@ -183,13 +185,7 @@ public final class Rootfs {
       if (!RootPath.isDirectory(parent)) {
         return;
       }
-      try (DirectoryStream<Path> children = Files.newDirectoryStream(parent)) {
-        for (Path c : children) {
-          if (!thisLayer.contains(c)) {
-            delete(c);
-          }
-        }
-      }
+      hideLower(parent, thisLayer);
       return;
     }
     String victim = base.substring(WHITEOUT.length());
@@ -201,17 +197,40 @@ public final class Rootfs {
     }
   }
 
+  /**
+   * Removes what lower layers put under {@code dir}, keeping this layer's entries wherever the marker
+   * stands in the layer (image-spec: "regardless of the ordering").
+   */
+  private static void hideLower(Path dir, Set<Path> thisLayer) throws IOException {
+    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
+      for (Path c : children) {
+        if (!thisLayer.contains(c)) {
+          delete(c);
+        } else if (RootPath.isDirectory(c)) {
+          hideLower(c, thisLayer);
+        }
+      }
+    }
+  }
+
   /** Creates the missing directories of a parent path inside the root; a non-directory in the way is replaced. */
   private Path mkdirs(List<String> comps, String what) throws IOException {
     Path p = root;
     for (int i = 1; i <= comps.size(); i++) {
       p = RootPath.resolve(root, comps.subList(0, i), what);
       if (!Files.exists(p, NOFOLLOW)) {
-        if (!RootPath.isDirectory(p.getParent())) {
-          throw new JpullException(Kind.VERIFICATION, what + ": parent is not a directory");
+        // A symlink may have led into directories that do not exist yet (re-rooted absolute targets):
+        // create them one by one; resolve() returned a path without symlinks up to the first missing one.
+        Path q = root;
+        for (Path part : root.relativize(p)) {
+          q = q.resolve(part);
+          if (!Files.exists(q, NOFOLLOW)) {
+            Files.createDirectory(q);
+            setMode(q, 0755);
+          } else if (!RootPath.isDirectory(q)) {
+            throw new JpullException(Kind.VERIFICATION, what + ": parent is not a directory");
+          }
         }
-        Files.createDirectory(p);
-        setMode(p, 0755);
       } else if (!RootPath.isDirectory(p)) {
         delete(p);
         Files.createDirectory(p);
