@@ -27,6 +27,8 @@ final class Targets {
         throw new JpullException(Kind.INVALID_INPUT, what + " " + abs + " is not empty",
             "name a new or empty directory", null);
       }
+    } catch (JpullException e) {
+      throw e;
     } catch (IOException e) {
       throw new JpullException(Kind.LOCAL_IO, "read " + abs, e);
     }
