@@ -144,8 +144,8 @@ public final class Rootfs {
       if (!RootPath.isDirectory(target)) {
         Files.createDirectory(target);
       }
-      setMode(target, (e.getMode() & 07777) | 0700);
       owner(target, e);
+      setMode(target, (e.getMode() & 07777) | 0700);
       directories.put(target, new long[] {e.getMode() & 07777, e.getModTime().getTime()});
     } else if (e.isSymbolicLink()) {
       Files.createSymbolicLink(target, Path.of(e.getLinkName()));
@@ -166,8 +166,9 @@ public final class Rootfs {
       node(target, e, what);
     } else if (e.isFile()) {
       writeFile(target, data, e.getSize());
-      setMode(target, e.getMode() & 07777);
+      // chown clears setuid/setgid: owner first, then the mode.
       owner(target, e);
+      setMode(target, e.getMode() & 07777);
       times(target, e);
     } else {
       warnOnce("type-" + e.getName(), "skipped " + what + ": unsupported tar entry type");
@@ -281,8 +282,8 @@ public final class Rootfs {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted creating " + what);
     }
-    setMode(target, e.getMode() & 07777);
     owner(target, e);
+    setMode(target, e.getMode() & 07777);
     times(target, e);
   }
 
