@@ -162,6 +162,38 @@ class PullIT {
         && !none.stderr().contains("unknown/unknown"), none.stderr());
   }
 
+  @Test
+  void twoProcessesOnOneStoreBothRecorded(@TempDir Path dir) throws Exception {
+    ImagePusher pusher = new ImagePusher(registry.url());
+    byte[] base = new TarBuilder().file("base", 0644, new byte[3 << 20]).build();
+    pusher.push("test/shared", "a", TestImage.of(List.of(base, new TarBuilder().file("a", "a").build()), true));
+    pusher.push("test/shared", "b", TestImage.of(List.of(base, new TarBuilder().file("b", "b").build()), true));
+    Path store = dir.resolve("store");
+    List<Process> procs = new java.util.ArrayList<>();
+    for (String tag : List.of("a", "b")) {
+      procs.add(new ProcessBuilder(Launcher.path().toString(), "--store", store.toString(), "pull", "--plain-http", "-q",
+          registry.hostPort() + "/test/shared:" + tag).redirectErrorStream(true)
+          .redirectOutput(dir.resolve(tag + ".log").toFile()).start());
+    }
+    for (Process p : procs) {
+      assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(0, p.exitValue(), Files.readString(dir.resolve((procs.indexOf(p) == 0 ? "a" : "b") + ".log")));
+    }
+    String index = Files.readString(store.resolve("index.json"));
+    assertTrue(index.contains("/test/shared:a") && index.contains("/test/shared:b"), index);
+    assertBlobsHashToTheirNames(store);
+  }
+
+  @Test
+  void offlineUnpackFromTheStore(@TempDir Path dir) throws Exception {
+    Path store = dir.resolve("store");
+    String ref = registry.hostPort() + "/test/std:oci";
+    assertEquals(0, Launcher.run(dir, "--store", store.toString(), "pull", "--plain-http", "--no-unpack", ref).exit());
+    Result r = Launcher.run(dir, "--store", store.toString(), "unpack", ref, dir.resolve("out").toString());
+    assertEquals(0, r.exit(), r.stderr());
+    assertStandardTree(dir.resolve("out"));
+  }
+
   static void assertStandardTree(Path root) throws Exception {
     assertEquals("jpull", Files.readString(root.resolve("etc/hostname")));
     assertTrue(Files.isSymbolicLink(root.resolve("etc/link")));

@@ -70,6 +70,14 @@ class UmociEquivalenceIT {
 
       // skopeo reads jpull's store directly as an OCI image layout.
       run(dir, "/usr/bin/skopeo", "inspect", "oci:" + store + ":" + ref);
+
+      // umoci cannot read zstd layers: the zstd twin must give the same tree as the gzip image.
+      new ImagePusher(registry.url()).push("test/sem", "zstd", TestImage.zstd(semanticsLayers()));
+      Path zstdRootfs = dir.resolve("jpull-zstd");
+      Result z = Launcher.run(dir, "--store", store.toString(), "pull", "--plain-http", "--rootfs", zstdRootfs.toString(),
+          registry.hostPort() + "/test/sem:zstd");
+      assertEquals(0, z.exit(), z.stderr());
+      assertEquals(expected, TreeSnapshot.of(zstdRootfs));
     }
   }
 

@@ -25,7 +25,14 @@ public final class TestImage {
 
   private TestImage(List<byte[]> tars, boolean oci, String os, String arch, String variant, boolean gzip,
       List<String> diffIdOverride) {
-    String layerType = oci ? (gzip ? MediaTypes.OCI_LAYER_GZIP : MediaTypes.OCI_LAYER)
+    this(tars, oci, os, arch, variant, gzip ? "gzip" : "none", diffIdOverride);
+  }
+
+  private TestImage(List<byte[]> tars, boolean oci, String os, String arch, String variant, String compression,
+      List<String> diffIdOverride) {
+    boolean gzip = compression.equals("gzip");
+    boolean zstd = compression.equals("zstd");
+    String layerType = zstd ? MediaTypes.OCI_LAYER_ZSTD : oci ? (gzip ? MediaTypes.OCI_LAYER_GZIP : MediaTypes.OCI_LAYER)
         : (gzip ? MediaTypes.DOCKER_LAYER_GZIP : MediaTypes.DOCKER_LAYER);
     ObjectNode config = Json.MAPPER.createObjectNode();
     config.put("architecture", arch).put("os", os);
@@ -45,7 +52,7 @@ public final class TestImage {
     for (int i = 0; i < tars.size(); i++) {
       byte[] tar = tars.get(i);
       diffIds.add(diffIdOverride != null ? diffIdOverride.get(i) : Digest.sha256(tar).toString());
-      byte[] blob = gzip ? TarBuilder.gzip(tar) : tar;
+      byte[] blob = gzip ? TarBuilder.gzip(tar) : zstd ? TarBuilder.zstd(tar) : tar;
       Digest d = Digest.sha256(blob);
       blobs.put(d, blob);
       layerDigests.add(d);
@@ -63,6 +70,11 @@ public final class TestImage {
 
   public static TestImage of(List<byte[]> tars, boolean oci) {
     return new TestImage(tars, oci, "linux", "amd64", null, true, null);
+  }
+
+  /** The same layers compressed with zstd (OCI media types). */
+  public static TestImage zstd(List<byte[]> tars) {
+    return new TestImage(tars, true, "linux", "amd64", null, "zstd", null);
   }
 
   public static TestImage forPlatform(List<byte[]> tars, String os, String arch, String variant) {
