@@ -21,16 +21,19 @@ import java.util.Optional;
  * Keys match as docker/cli's {@code ConvertToHostname} does (scheme and path stripped, port kept);
  * Docker Hub's key is {@code https://index.docker.io/v1/}.
  *
- * <p>TODO(jpull): credential helpers ({@code credsStore}, {@code credHelpers}) are not run yet.
+ * In docker's config, {@code credHelpers[host]} wins over {@code credsStore}, which wins over {@code auths}.
+ * A helper that fails is an error, never a reason to send other credentials (CVE-2021-41092).
  */
 public final class DockerConfigCredentials implements CredentialSource {
   private static final int MAX_FILE = 1 << 20;
 
   private final Credentials explicit;
   private final List<Path> files;
+  private final String path;
 
   public DockerConfigCredentials(Credentials explicit, Map<String, String> env, Path home) {
     this.explicit = explicit;
+    this.path = env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     List<Path> f = new ArrayList<>();
     String dockerConfig = env.get("DOCKER_CONFIG");
     f.add(dockerConfig != null && !dockerConfig.isBlank() ? Path.of(dockerConfig, "config.json")
@@ -60,6 +63,13 @@ public final class DockerConfigCredentials implements CredentialSource {
       } catch (IOException e) {
         throw new JpullException(Kind.UNAUTHORIZED, "read credentials from " + file + ": " + e.getMessage(), e);
       }
+      if (file.equals(files.get(0))) {
+        Optional<String> helper = helperFor(file, registry);
+        if (helper.isPresent()) {
+          String server = registry.equals("docker.io") ? "https://index.docker.io/v1/" : registry;
+          return new CredentialHelper(helper.get(), path, 10_000).get(server);
+        }
+      }
       var names = auths.fieldNames();
       while (names.hasNext()) {
         String key = names.next();
@@ -69,6 +79,23 @@ public final class DockerConfigCredentials implements CredentialSource {
       }
     }
     return Optional.empty();
+  }
+
+  private static Optional<String> helperFor(Path file, String registry) throws IOException {
+    JsonNode config;
+    try (InputStream in = Files.newInputStream(file)) {
+      config = Json.MAPPER.readTree(in.readNBytes(MAX_FILE));
+    }
+    JsonNode helpers = config.path("credHelpers");
+    var names = helpers.fieldNames();
+    while (names.hasNext()) {
+      String key = names.next();
+      if (hostOf(key).equals(registry) || (registry.equals("docker.io") && isDockerHub(hostOf(key)))) {
+        return Optional.of(helpers.get(key).asText());
+      }
+    }
+    String store = config.path("credsStore").asText("");
+    return store.isEmpty() ? Optional.empty() : Optional.of(store);
   }
 
   private static Optional<Credentials> decode(JsonNode entry, Path file, String registry) throws JpullException {
