@@ -97,6 +97,10 @@ public final class Rootfs {
       }
     } catch (JpullException ex) {
       throw ex;
+    } catch (OutOfMemoryError ex) {
+      // commons-compress 1.28 reads PAX headers and GNU long names whole (COMPRESS-723); the launcher's
+      // bounded heap turns a hostile one into this error, which is the layer's fault, not a bug.
+      throw new JpullException(Kind.VERIFICATION, what + ": tar header metadata too large (PAX or long name)");
     } catch (java.io.EOFException | IllegalArgumentException ex) {
       throw new JpullException(Kind.VERIFICATION, what + ": unexpected end of layer data or malformed tar: "
           + ex.getMessage(), ex);

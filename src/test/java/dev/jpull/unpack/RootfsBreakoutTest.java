@@ -180,6 +180,41 @@ class RootfsBreakoutTest {
             r -> assertFalse(Files.exists(r.resolve("dev/null"), LinkOption.NOFOLLOW_LINKS))));
   }
 
+  @org.junit.jupiter.api.Test
+  void truncatedLayerIsRefused() throws Exception {
+    byte[] tar = new TarBuilder().file("big", 0644, new byte[1 << 20]).build();
+    byte[] cut = java.util.Arrays.copyOf(tar, 100 * 1024);
+    Rootfs rootfs = Rootfs.create(root, ProgressListener.NONE, false);
+    JpullException e = assertThrows(JpullException.class, () -> rootfs.applyLayer(new ByteArrayInputStream(cut),
+        new Descriptor(MediaTypes.OCI_LAYER, Digest.sha256(cut), cut.length), Digest.sha256(cut), 0));
+    assertEquals(Kind.VERIFICATION, e.kind(), e.getMessage());
+  }
+
+  @org.junit.jupiter.api.Test
+  void unsupportedLayerMediaType() throws Exception {
+    byte[] tar = new TarBuilder().file("a", "a").build();
+    Rootfs rootfs = Rootfs.create(root, ProgressListener.NONE, false);
+    JpullException e = assertThrows(JpullException.class, () -> rootfs.applyLayer(new ByteArrayInputStream(tar),
+        new Descriptor("application/vnd.oci.image.layer.v1.tar+bzip2", Digest.sha256(tar), tar.length),
+        Digest.sha256(tar), 0));
+    assertEquals(Kind.UNSUPPORTED, e.kind());
+  }
+
+  @org.junit.jupiter.api.Test
+  void concatenatedGzipMembersAreAllRead() throws Exception {
+    byte[] tar = new TarBuilder().file("a", "a").file("b", "b").build();
+    int half = 512 * 2;
+    byte[] first = TarBuilder.gzip(java.util.Arrays.copyOf(tar, half));
+    byte[] second = TarBuilder.gzip(java.util.Arrays.copyOfRange(tar, half, tar.length));
+    byte[] blob = new byte[first.length + second.length];
+    System.arraycopy(first, 0, blob, 0, first.length);
+    System.arraycopy(second, 0, blob, first.length, second.length);
+    Rootfs rootfs = Rootfs.create(root, ProgressListener.NONE, false);
+    rootfs.applyLayer(new ByteArrayInputStream(blob), new Descriptor(MediaTypes.OCI_LAYER_GZIP, Digest.sha256(blob),
+        blob.length), Digest.sha256(tar), 0);
+    assertEquals("b", Files.readString(root.resolve("b")));
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void breakout(String name, Case c) throws Exception {
