@@ -4,6 +4,7 @@ import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.JsonRenderer;
 import dev.jpull.progress.PlainRenderer;
 import dev.jpull.progress.ProgressListener;
+import dev.jpull.progress.TtyRenderer;
 import picocli.CommandLine;
 
 /**
@@ -23,13 +24,37 @@ final class Output implements ProgressListener {
   }
 
   static Output create(ProgressMode mode, CommandLine cli) {
-    ProgressMode m = mode == ProgressMode.AUTO || mode == ProgressMode.TTY ? ProgressMode.PLAIN : mode;
-    // TODO(jpull): a live tty renderer; until then tty and auto print the plain lines.
+    java.util.Map<String, String> env = System.getenv();
+    boolean terminal = interactive() && !"dumb".equals(env.get("TERM"));
+    ProgressMode m = mode == ProgressMode.AUTO ? (terminal ? ProgressMode.TTY : ProgressMode.PLAIN) : mode;
+    if (m == ProgressMode.TTY && "dumb".equals(env.get("TERM"))) {
+      m = ProgressMode.PLAIN;
+    }
     return switch (m) {
       case JSON -> new Output(mode, new JsonRenderer(System.out), () -> { });
       case QUIET -> silent();
+      case TTY -> {
+        TtyRenderer tty = new TtyRenderer(System.err, TtyRenderer.width(env));
+        yield new Output(mode, tty, tty::finish);
+      }
       default -> new Output(mode, new PlainRenderer(System.err), () -> { });
     };
+  }
+
+  /**
+   * Whether the process talks to a terminal. Since JDK 22 {@code System.console()} is non-null even when
+   * redirected, so {@code Console.isTerminal()} (22+) is asked when it exists.
+   */
+  private static boolean interactive() {
+    java.io.Console c = System.console();
+    if (c == null) {
+      return false;
+    }
+    try {
+      return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(c);
+    } catch (ReflectiveOperationException e) {
+      return true;
+    }
   }
 
   /** For commands without progress output; warnings still reach stderr. */
