@@ -77,8 +77,9 @@ public final class TtyRenderer implements ProgressListener {
       force = true;
     } else if (event instanceof ProgressEvent.Done d) {
       draw();
-      err.println(fit("Digest: " + d.digest()));
-      err.println(fit("Status: " + (d.upToDate() ? "Image is up to date for " : "Downloaded newer image for ") + d.ref()));
+      // The summary is never cut: scripts and people copy the digest from it.
+      err.println("Digest: " + d.digest());
+      err.println("Status: " + (d.upToDate() ? "Image is up to date for " : "Downloaded newer image for ") + d.ref());
       finish();
       return;
     } else if (event instanceof ProgressEvent.Failed) {
