@@ -1,5 +1,6 @@
 package dev.jpull.cli;
 
+import dev.jpull.progress.Sizes;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;

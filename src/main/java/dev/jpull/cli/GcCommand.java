@@ -1,5 +1,6 @@
 package dev.jpull.cli;
 
+import dev.jpull.progress.Sizes;
 import dev.jpull.content.GcReport;
 import dev.jpull.content.LocalContentStore;
 import java.io.PrintWriter;

@@ -1,5 +1,6 @@
 package dev.jpull.cli;
 
+import dev.jpull.progress.Sizes;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jpull.content.LocalContentStore;

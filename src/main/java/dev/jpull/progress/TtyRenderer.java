@@ -133,7 +133,7 @@ public final class TtyRenderer implements ProgressListener {
       String state = e.getValue()[1];
       String text = e.getValue()[0] + ": " + state;
       if (state.equals("Downloading") && b[1] > 0) {
-        text += " " + bar(b[0], b[1]) + " " + human(b[0]) + "/" + human(b[1]);
+        text += " " + bar(b[0], b[1]) + " " + Sizes.human(b[0]) + "/" + Sizes.human(b[1]);
       }
       out.append("\u001b[2K").append(fit(text)).append('\n');
       n++;
@@ -141,7 +141,7 @@ public final class TtyRenderer implements ProgressListener {
     double secs = Math.max(1e-3, (System.nanoTime() - start) / 1e9);
     double rate = done / secs;
     String eta = rate > 0 && total > done ? String.format(Locale.ROOT, ", ETA %ds", (long) ((total - done) / rate)) : "";
-    out.append("\u001b[2K").append(fit("Total " + human(done) + "/" + human(total) + " at " + human((long) rate) + "/s" + eta))
+    out.append("\u001b[2K").append(fit("Total " + Sizes.human(done) + "/" + Sizes.human(total) + " at " + Sizes.human((long) rate) + "/s" + eta))
         .append('\n');
     n++;
     err.print(out);
@@ -167,19 +167,6 @@ public final class TtyRenderer implements ProgressListener {
     return b.toString();
   }
 
-  static String human(long bytes) {
-    if (bytes < 1000) {
-      return bytes + "B";
-    }
-    String[] units = {"kB", "MB", "GB", "TB"};
-    double v = bytes;
-    int u = -1;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.1f%s", v, units[u]);
-  }
 
   private static String shortId(String digest) {
     int colon = digest.indexOf(':');

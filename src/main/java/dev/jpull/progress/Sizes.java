@@ -1,12 +1,12 @@
-package dev.jpull.cli;
+package dev.jpull.progress;
 
 import java.util.Locale;
 
 /** Human-readable byte counts, decimal units as docker prints them. */
-final class Sizes {
+public final class Sizes {
   private Sizes() {}
 
-  static String human(long bytes) {
+  public static String human(long bytes) {
     if (bytes < 1000) {
       return bytes + " B";
     }
