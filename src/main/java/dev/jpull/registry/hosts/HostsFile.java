@@ -58,7 +58,7 @@ final class HostsFile {
 
   private RegistryHost host(String url, Map<String, Object> t, boolean mirror, Set<Capability> defaults, String where)
       throws JpullException {
-    String u = url.startsWith("http://") || url.startsWith("https://") ? url : "https://" + url;
+    String u = url.contains("://") ? url : "https://" + url;
     URI uri;
     try {
       uri = new URI(u);
