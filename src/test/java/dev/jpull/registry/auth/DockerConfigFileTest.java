@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
@@ -46,11 +45,11 @@ class DockerConfigFileTest {
   }
 
   private DockerConfigFile file() {
-    return DockerConfigFile.fromEnvironment(env, home).withHelperTimeout(Duration.ofSeconds(2));
+    return DockerConfigFile.fromEnvironment(env, home);
   }
 
   private DockerKeychain keychain() {
-    return DockerKeychain.fromEnvironment(env, home, w -> { }).withHelperTimeout(Duration.ofSeconds(2));
+    return DockerKeychain.fromEnvironment(env, home, w -> { });
   }
 
   private Path config(String json) throws Exception {

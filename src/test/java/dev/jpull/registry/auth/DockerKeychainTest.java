@@ -10,7 +10,6 @@ import dev.jpull.Kind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -53,7 +52,7 @@ class DockerKeychainTest {
   }
 
   private DockerKeychain keychain() {
-    return DockerKeychain.fromEnvironment(env, home, warnings::add).withHelperTimeout(Duration.ofSeconds(2));
+    return DockerKeychain.fromEnvironment(env, home, warnings::add);
   }
 
   private static String auths(String... keysAndUsers) {
