@@ -27,15 +27,11 @@ final class TomlReader {
   static final int MAX_BYTES = 1 << 20;
   private static final int MAX_DEPTH = 32;
 
-  private final String text;
-  private final String source;
+  private final TomlCursor c;
   private final Set<Map<String, Object>> definedTables = Collections.newSetFromMap(new IdentityHashMap<>());
-  private int pos;
-  private int line = 1;
 
   private TomlReader(String text, String source) {
-    this.text = text;
-    this.source = source;
+    this.c = new TomlCursor(text, source);
   }
 
   /** Reads and parses {@code file}, at most {@link #MAX_BYTES}. */
@@ -63,21 +59,21 @@ final class TomlReader {
   private Map<String, Object> document() throws JpullException {
     Map<String, Object> root = new LinkedHashMap<>();
     Map<String, Object> current = root;
-    if (text.startsWith("\uFEFF")) {
-      pos = 1;
+    if (c.text.startsWith("\uFEFF")) {
+      c.pos = 1;
     }
     while (true) {
       skipBlankLines();
-      if (pos >= text.length()) {
+      if (c.atEnd()) {
         return root;
       }
-      if (peek() == '[') {
+      if (c.peek() == '[') {
         current = tableHeader(root);
       } else {
         List<String> key = key();
-        skipSpaces();
-        expect('=');
-        skipSpaces();
+        c.skipSpaces();
+        c.expect('=');
+        c.skipSpaces();
         put(current, key, value(0));
       }
       endOfLine();
@@ -85,14 +81,14 @@ final class TomlReader {
   }
 
   private Map<String, Object> tableHeader(Map<String, Object> root) throws JpullException {
-    pos++;
-    if (peek() == '[') {
-      throw error("arrays of tables ([[...]]) are not supported");
+    c.pos++;
+    if (c.peek() == '[') {
+      throw c.error("arrays of tables ([[...]]) are not supported");
     }
-    skipSpaces();
+    c.skipSpaces();
     List<String> key = key();
-    skipSpaces();
-    expect(']');
+    c.skipSpaces();
+    c.expect(']');
     Map<String, Object> table = root;
     for (int i = 0; i < key.size(); i++) {
       Object next = table.get(key.get(i));
@@ -103,11 +99,11 @@ final class TomlReader {
       } else if (next instanceof Map) {
         table = asTable(next);
       } else {
-        throw error("table " + Quoted.of(String.join(".", key)) + " redefines the value of key " + Quoted.of(key.get(i)));
+        throw c.error("table " + Quoted.of(String.join(".", key)) + " redefines the value of key " + Quoted.of(key.get(i)));
       }
     }
     if (!definedTables.add(table)) {
-      throw error("table " + Quoted.of(String.join(".", key)) + " is defined twice");
+      throw c.error("table " + Quoted.of(String.join(".", key)) + " is defined twice");
     }
     return table;
   }
@@ -123,12 +119,12 @@ final class TomlReader {
       } else if (next instanceof Map && !definedTables.contains(next)) {
         t = asTable(next);
       } else {
-        throw error("key " + Quoted.of(String.join(".", key)) + " redefines " + Quoted.of(key.get(i)));
+        throw c.error("key " + Quoted.of(String.join(".", key)) + " redefines " + Quoted.of(key.get(i)));
       }
     }
     String last = key.get(key.size() - 1);
     if (t.containsKey(last)) {
-      throw error("key " + Quoted.of(String.join(".", key)) + " is defined twice");
+      throw c.error("key " + Quoted.of(String.join(".", key)) + " is defined twice");
     }
     t.put(last, value);
   }
@@ -141,28 +137,28 @@ final class TomlReader {
   private List<String> key() throws JpullException {
     List<String> parts = new ArrayList<>();
     while (true) {
-      char c = peek();
-      if (c == '"') {
-        parts.add(basicString());
-      } else if (c == '\'') {
-        parts.add(literalString());
+      char ch = c.peek();
+      if (ch == '"') {
+        parts.add(c.basicString());
+      } else if (ch == '\'') {
+        parts.add(c.literalString());
       } else {
-        int start = pos;
-        while (pos < text.length() && isBareKeyChar(text.charAt(pos))) {
-          pos++;
+        int start = c.pos;
+        while (c.pos < c.text.length() && isBareKeyChar(c.text.charAt(c.pos))) {
+          c.pos++;
         }
-        if (start == pos) {
-          throw error(pos >= text.length() ? "expected a key, found the end of the file"
-              : "expected a key, found " + Quoted.of(String.valueOf(peek())));
+        if (start == c.pos) {
+          throw c.error(c.atEnd() ? "expected a key, found the end of the file"
+              : "expected a key, found " + Quoted.of(String.valueOf(c.peek())));
         }
-        parts.add(text.substring(start, pos));
+        parts.add(c.text.substring(start, c.pos));
       }
-      skipSpaces();
-      if (peek() != '.') {
+      c.skipSpaces();
+      if (c.peek() != '.') {
         return parts;
       }
-      pos++;
-      skipSpaces();
+      c.pos++;
+      c.skipSpaces();
     }
   }
 
@@ -172,26 +168,26 @@ final class TomlReader {
 
   private Object value(int depth) throws JpullException {
     if (depth > MAX_DEPTH) {
-      throw error("values nested deeper than " + MAX_DEPTH);
+      throw c.error("values nested deeper than " + MAX_DEPTH);
     }
-    char c = peek();
-    if (c == '"') {
-      return text.startsWith("\"\"\"", pos) ? multiLineBasicString() : basicString();
+    char ch = c.peek();
+    if (ch == '"') {
+      return c.text.startsWith("\"\"\"", c.pos) ? c.multiLineBasicString() : c.basicString();
     }
-    if (c == '\'') {
-      return text.startsWith("'''", pos) ? multiLineLiteralString() : literalString();
+    if (ch == '\'') {
+      return c.text.startsWith("'''", c.pos) ? c.multiLineLiteralString() : c.literalString();
     }
-    if (c == '[') {
+    if (ch == '[') {
       return array(depth);
     }
-    if (c == '{') {
+    if (ch == '{') {
       return inlineTable(depth);
     }
-    int start = pos;
-    while (pos < text.length() && "+-_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:".indexOf(peek()) >= 0) {
-      pos++;
+    int start = c.pos;
+    while (c.pos < c.text.length() && "+-_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.:".indexOf(c.peek()) >= 0) {
+      c.pos++;
     }
-    String word = text.substring(start, pos);
+    String word = c.text.substring(start, c.pos);
     if (word.equals("true") || word.equals("false")) {
       return Boolean.valueOf(word);
     }
@@ -199,229 +195,60 @@ final class TomlReader {
       try {
         return Long.parseLong(word.replace("_", ""));
       } catch (NumberFormatException e) {
-        throw error("integer " + Quoted.of(word) + " out of range");
+        throw c.error("integer " + Quoted.of(word) + " out of range");
       }
     }
-    throw error(word.isEmpty() ? "expected a value" : "unsupported value " + Quoted.of(word));
+    throw c.error(word.isEmpty() ? "expected a value" : "unsupported value " + Quoted.of(word));
   }
 
   private List<Object> array(int depth) throws JpullException {
-    pos++;
+    c.pos++;
     List<Object> list = new ArrayList<>();
     while (true) {
       skipArrayBlank();
-      if (peek() == ']') {
-        pos++;
+      if (c.peek() == ']') {
+        c.pos++;
         return list;
       }
       list.add(value(depth + 1));
       skipArrayBlank();
-      if (peek() == ',') {
-        pos++;
-      } else if (peek() != ']') {
-        throw error("expected ',' or ']' in an array");
+      if (c.peek() == ',') {
+        c.pos++;
+      } else if (c.peek() != ']') {
+        throw c.error("expected ',' or ']' in an array");
       }
     }
   }
 
   private Map<String, Object> inlineTable(int depth) throws JpullException {
-    pos++;
+    c.pos++;
     Map<String, Object> table = new LinkedHashMap<>();
-    skipSpaces();
-    if (peek() == '}') {
-      pos++;
+    c.skipSpaces();
+    if (c.peek() == '}') {
+      c.pos++;
       return table;
     }
     while (true) {
-      skipSpaces();
+      c.skipSpaces();
       List<String> key = key();
-      skipSpaces();
-      expect('=');
-      skipSpaces();
+      c.skipSpaces();
+      c.expect('=');
+      c.skipSpaces();
       put(table, key, value(depth + 1));
-      skipSpaces();
-      if (peek() == '}') {
-        pos++;
+      c.skipSpaces();
+      if (c.peek() == '}') {
+        c.pos++;
         return table;
       }
-      expect(',');
-    }
-  }
-
-  private String basicString() throws JpullException {
-    pos++;
-    StringBuilder b = new StringBuilder();
-    while (true) {
-      if (pos >= text.length() || peek() == '\n') {
-        throw error("unterminated string");
-      }
-      char c = text.charAt(pos++);
-      if (c == '"') {
-        return b.toString();
-      }
-      if (c == '\\') {
-        escape(b);
-      } else {
-        checkControl(c);
-        b.append(c);
-      }
-    }
-  }
-
-  private String multiLineBasicString() throws JpullException {
-    pos += 3;
-    skipNewlineAfterOpening();
-    StringBuilder b = new StringBuilder();
-    while (true) {
-      if (pos >= text.length()) {
-        throw error("unterminated multi-line string");
-      }
-      if (text.startsWith("\"\"\"", pos)) {
-        pos += 3;
-        // Up to two quotes may close the content right before the delimiter.
-        for (int i = 0; i < 2 && peek() == '"'; i++, pos++) {
-          b.append('"');
-        }
-        return b.toString();
-      }
-      char c = text.charAt(pos++);
-      if (c == '\\') {
-        int save = pos;
-        while (pos < text.length() && (peek() == ' ' || peek() == '\t')) {
-          pos++;
-        }
-        if (peek() == '\n' || text.startsWith("\r\n", pos)) {
-          // A line-ending backslash trims all whitespace and newlines that follow.
-          while (pos < text.length() && Character.isWhitespace(peek())) {
-            newline();
-            pos++;
-          }
-        } else {
-          pos = save;
-          escape(b);
-        }
-      } else if (c == '\n') {
-        line++;
-        b.append(c);
-      } else if (c == '\r' && peek() == '\n') {
-        b.append(c);
-      } else {
-        checkControl(c);
-        b.append(c);
-      }
-    }
-  }
-
-  private String literalString() throws JpullException {
-    pos++;
-    int start = pos;
-    while (pos < text.length() && peek() != '\'' && peek() != '\n') {
-      checkControl(text.charAt(pos++));
-    }
-    if (pos >= text.length() || peek() != '\'') {
-      throw error("unterminated literal string");
-    }
-    return text.substring(start, pos++);
-  }
-
-  private String multiLineLiteralString() throws JpullException {
-    pos += 3;
-    skipNewlineAfterOpening();
-    int end = text.indexOf("'''", pos);
-    if (end < 0) {
-      throw error("unterminated multi-line literal string");
-    }
-    // Up to two quotes may close the content right before the delimiter.
-    for (int extra = 0; extra < 2 && end + 3 < text.length() && text.charAt(end + 3) == '\''; extra++) {
-      end++;
-    }
-    String s = text.substring(pos, end);
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\n') {
-        line++;
-      } else if (c != '\r') {
-        checkControl(c);
-      }
-    }
-    pos = end + 3;
-    return s;
-  }
-
-  private void skipNewlineAfterOpening() {
-    if (peek() == '\n') {
-      pos++;
-      line++;
-    } else if (text.startsWith("\r\n", pos)) {
-      pos += 2;
-      line++;
-    }
-  }
-
-  private void escape(StringBuilder b) throws JpullException {
-    if (pos >= text.length()) {
-      throw error("unterminated escape");
-    }
-    char e = text.charAt(pos++);
-    switch (e) {
-      case 'b' -> b.append('\b');
-      case 't' -> b.append('\t');
-      case 'n' -> b.append('\n');
-      case 'f' -> b.append('\f');
-      case 'r' -> b.append('\r');
-      case 'e' -> b.append('\u001b');
-      case '"' -> b.append('"');
-      case '\\' -> b.append('\\');
-      case 'u' -> b.appendCodePoint(hex(4));
-      case 'U' -> b.appendCodePoint(hex(8));
-      default -> throw error("invalid escape \\" + (e < 0x20 ? "?" : String.valueOf(e)));
-    }
-  }
-
-  private int hex(int digits) throws JpullException {
-    if (pos + digits > text.length()) {
-      throw error("truncated unicode escape");
-    }
-    String h = text.substring(pos, pos + digits);
-    if (!h.matches("[0-9A-Fa-f]+")) {
-      throw error("invalid unicode escape");
-    }
-    pos += digits;
-    long cp = Long.parseLong(h, 16);
-    if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      throw error("invalid unicode scalar value in escape");
-    }
-    return (int) cp;
-  }
-
-  private void checkControl(char c) throws JpullException {
-    if ((c < 0x20 && c != '\t') || c == 0x7f) {
-      throw error("control character in a string");
-    }
-  }
-
-  private void skipSpaces() {
-    while (pos < text.length() && (peek() == ' ' || peek() == '\t')) {
-      pos++;
-    }
-  }
-
-  private void skipComment() throws JpullException {
-    if (peek() == '#') {
-      while (pos < text.length() && peek() != '\n') {
-        char c = text.charAt(pos++);
-        if (c != '\r') {
-          checkControl(c);
-        }
-      }
+      c.expect(',');
     }
   }
 
   private void skipBlankLines() throws JpullException {
-    while (pos < text.length()) {
-      skipSpaces();
-      skipComment();
-      if (!consumeNewline()) {
+    while (!c.atEnd()) {
+      c.skipSpaces();
+      c.skipComment();
+      if (!c.consumeNewline()) {
         return;
       }
     }
@@ -429,55 +256,20 @@ final class TomlReader {
 
   private void skipArrayBlank() throws JpullException {
     while (true) {
-      skipSpaces();
-      skipComment();
-      if (!consumeNewline()) {
+      c.skipSpaces();
+      c.skipComment();
+      if (!c.consumeNewline()) {
         return;
       }
     }
   }
 
-  private boolean consumeNewline() {
-    if (peek() == '\n') {
-      pos++;
-      line++;
-      return true;
-    }
-    if (text.startsWith("\r\n", pos)) {
-      pos += 2;
-      line++;
-      return true;
-    }
-    return false;
-  }
-
-  private void newline() {
-    if (peek() == '\n') {
-      line++;
-    }
-  }
-
   private void endOfLine() throws JpullException {
-    skipSpaces();
-    skipComment();
-    if (pos < text.length() && !consumeNewline()) {
-      throw error("expected the end of the line, found " + Quoted.of(String.valueOf(peek())));
+    c.skipSpaces();
+    c.skipComment();
+    if (!c.atEnd() && !c.consumeNewline()) {
+      throw c.error("expected the end of the line, found " + Quoted.of(String.valueOf(c.peek())));
     }
   }
 
-  private void expect(char c) throws JpullException {
-    if (peek() != c) {
-      throw error("expected '" + c + "'" + (pos >= text.length() ? ", found the end of the file"
-          : ", found " + Quoted.of(String.valueOf(peek()))));
-    }
-    pos++;
-  }
-
-  private char peek() {
-    return pos < text.length() ? text.charAt(pos) : '\0';
-  }
-
-  private JpullException error(String what) {
-    return new JpullException(Kind.INVALID_INPUT, "parse " + source + " line " + line + ": " + what);
-  }
 }
