@@ -69,7 +69,7 @@ final class InspectCommand implements Callable<Integer> {
     PlatformMatcher matcher = PlatformMatcher.only(platform != null ? platform : PlatformMatcher.host());
     OutputStream out = System.out;
     try (LocalContentStore store = StoreLocation.open(main);
-         RegistryClient client = local ? null : Wiring.registryClient(main, registry, Output.silent())) {
+         RegistryClient client = local ? null : Wiring.registryClient(main, registry, ref.registry(), Output.silent())) {
       Source source = local ? new StoreSource(store, ref) : new RemoteSource(client, ref);
       Descriptor root = source.root();
       Document doc = source.document(root);

@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
         "  jpull --store /var/cache/jpull images"},
     subcommands = {
         PullCommand.class, ImagesCommand.class, InspectCommand.class, UnpackCommand.class,
-        RmCommand.class, GcCommand.class, FsckCommand.class, TagsCommand.class,
+        RmCommand.class, GcCommand.class, FsckCommand.class, TagsCommand.class, LoginCommand.class, LogoutCommand.class,
         CommandLine.HelpCommand.class, CompletionCommand.class},
     footer = {"", ExitCodes.TABLE})
 public final class Main implements Runnable {

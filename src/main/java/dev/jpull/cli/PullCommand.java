@@ -106,7 +106,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
     boolean unpack = !noUnpack && !dryRun && matcher != null;
     output = Output.create(quiet ? ProgressMode.QUIET : progress, spec.commandLine());
     try (LocalContentStore store = StoreLocation.open(main);
-         RegistryClient client = Wiring.registryClient(main, registry, output)) {
+         RegistryClient client = Wiring.registryClient(main, registry, ref.registry(), output)) {
       Puller puller = new Puller(client, store, output);
       if (dryRun) {
         new DryRun(client, store, spec.commandLine().getErr()).plan(ref, matcher, puller.resolve(ref));

@@ -21,7 +21,7 @@ final class StoreLocation {
     if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
       return Path.of(xdg, "jpull");
     }
-    return Path.of(System.getProperty("user.home"), ".local", "share", "jpull");
+    return Home.get().resolve(".local/share/jpull");
   }
 
   static LocalContentStore open(Main main) throws IOException {

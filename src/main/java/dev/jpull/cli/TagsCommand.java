@@ -28,7 +28,7 @@ final class TagsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (RegistryClient client = Wiring.registryClient(main, registry, Output.silent())) {
+    try (RegistryClient client = Wiring.registryClient(main, registry, repo.registry(), Output.silent())) {
       for (String tag : client.tags(repo)) {
         spec.commandLine().getOut().println(tag);
       }

@@ -6,44 +6,33 @@ import dev.jpull.progress.ProgressListener;
 import dev.jpull.registry.OkHttpRegistryClient;
 import dev.jpull.registry.RegistryClient;
 import dev.jpull.registry.auth.Credentials;
-import dev.jpull.registry.auth.DockerConfigCredentials;
-import dev.jpull.registry.hosts.CertsDirectory;
+import dev.jpull.registry.auth.DockerKeychain;
+import dev.jpull.registry.hosts.HostOverrides;
+import dev.jpull.registry.hosts.HostsDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /** Builds the registry client from the global and per-command options and the environment. */
 final class Wiring {
   private Wiring() {}
 
-  static RegistryClient registryClient(Main main, RegistryOptions options, ProgressListener listener) throws IOException {
+  static RegistryClient registryClient(Main main, RegistryOptions options, String registry, ProgressListener listener) throws IOException {
     Map<String, String> env = System.getenv();
-    Path home = Path.of(System.getProperty("user.home"));
-    List<Path> dirs = new ArrayList<>();
-    if (main.hostsDir != null) {
-      dirs.add(main.hostsDir);
-    } else if (env.get("JPULL_HOSTS_DIR") != null && !env.get("JPULL_HOSTS_DIR").isBlank()) {
-      dirs.add(Path.of(env.get("JPULL_HOSTS_DIR")));
-    } else {
-      dirs.add(home.resolve(".config/jpull/certs.d"));
-      dirs.add(Path.of("/etc/containerd/certs.d"));
-    }
-    dirs.add(Path.of("/etc/docker/certs.d"));
-    CertsDirectory hosts = new CertsDirectory(dirs, options.plainHttp,
-        options.tlsVerify == null || options.tlsVerify, options.caCert);
-    Credentials explicit = null;
+    Path home = Home.get();
+    HostsDirectory hosts = HostsDirectory.fromEnvironment(main.hostsDir, env, home,
+        new HostOverrides(options.plainHttp, options.tlsVerify, options.caCert));
+    DockerKeychain keychain = DockerKeychain.fromEnvironment(env, home, listener::warn);
     if (options.username != null) {
       String password = new String(System.in.readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
       if (password.isEmpty()) {
         throw new JpullException(Kind.INVALID_INPUT, "--password-stdin: no password on standard input");
       }
-      explicit = Credentials.basic(options.username, password);
+      keychain = keychain.withExplicit(registry, Credentials.basic(options.username, password));
     }
     return OkHttpRegistryClient.builder(hosts)
-        .credentials(new DockerConfigCredentials(explicit, env, home))
+        .credentials(keychain)
         .listener(listener)
         .build();
   }

@@ -1,67 +1,69 @@
 package dev.jpull.registry.hosts;
 
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import dev.jpull.Quoted;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
- * The upstream endpoint of a registry with the TLS material of docker's {@code certs.d} convention:
- * {@code <dir>/<host[:port]>/ca.crt} and {@code *.crt} (CAs), {@code *.cert} + {@code *.key} (client pairs),
- * searched in each directory given, plus the command line's overrides.
- *
- * <p>TODO(jpull): containerd's {@code hosts.toml} mirrors ({@code [host."..."]}) are not read yet.
+ * Docker's certificate directory convention ({@code /etc/docker/certs.d/<host>/}, and containerd's host
+ * directory without {@code hosts.toml}): {@code *.crt} are CA certificates, {@code *.cert} with a matching
+ * {@code *.key} are client certificate pairs. A half pair is an error, as in docker, because a CA saved
+ * as {@code .cert} would otherwise be silently ignored.
  */
-public final class CertsDirectory implements HostResolver {
-  private final List<Path> dirs;
-  private final boolean plainHttp;
-  private final boolean tlsVerify;
-  private final Path caCert;
+final class CertsDirectory {
+  /** A certificate directory holds a handful of files; more is not a configuration jpull should walk. */
+  private static final int MAX_ENTRIES = 1000;
 
-  public CertsDirectory(List<Path> dirs, boolean plainHttp, boolean tlsVerify, Path caCert) {
-    this.dirs = List.copyOf(dirs);
-    this.plainHttp = plainHttp;
-    this.tlsVerify = tlsVerify;
-    this.caCert = caCert;
-  }
+  private CertsDirectory() {}
 
-  @Override
-  public List<RegistryHost> hosts(String registry) throws IOException {
-    String host = registry.equals("docker.io") ? "registry-1.docker.io" : registry;
-    List<Path> cas = new ArrayList<>();
-    List<RegistryHost.ClientCertificate> clients = new ArrayList<>();
-    if (!registry.contains("/") && !registry.contains("..") && registry.indexOf('\0') < 0) {
-      for (Path base : dirs) {
-        Path d = base.resolve(registry);
-        if (!Files.isDirectory(d)) {
-          continue;
+  /** Adds what {@code dir} holds to {@code tls}; {@code tls} unchanged when {@code dir} does not exist. */
+  static RegistryHost.Tls addTo(Path dir, RegistryHost.Tls tls) throws JpullException {
+    if (!Files.isDirectory(dir)) {
+      return tls;
+    }
+    Set<String> names = new TreeSet<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path p : entries) {
+        if (names.size() >= MAX_ENTRIES) {
+          throw new JpullException(Kind.INVALID_INPUT, "read certificates in " + dir + ": more than "
+              + MAX_ENTRIES + " entries");
         }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(d)) {
-          for (Path f : s) {
-            String n = f.getFileName().toString();
-            if (n.endsWith(".crt")) {
-              cas.add(f);
-            } else if (n.endsWith(".cert")) {
-              Path key = d.resolve(n.substring(0, n.length() - 5) + ".key");
-              if (Files.isRegularFile(key)) {
-                clients.add(new RegistryHost.ClientCertificate(f, key));
-              }
-            }
-          }
+        if (Files.isRegularFile(p)) {
+          names.add(p.getFileName().toString());
+        }
+      }
+    } catch (IOException e) {
+      throw new JpullException(Kind.LOCAL_IO, "read certificates in " + dir + ": " + e, e);
+    }
+    List<Path> cas = new ArrayList<>(tls.caCertificates());
+    List<RegistryHost.ClientCertificate> clients = new ArrayList<>(tls.clientCertificates());
+    for (String name : names) {
+      if (name.endsWith(".crt")) {
+        cas.add(dir.resolve(name));
+      } else if (name.endsWith(".cert")) {
+        String key = name.substring(0, name.length() - ".cert".length()) + ".key";
+        if (!names.contains(key)) {
+          throw new JpullException(Kind.INVALID_INPUT, "read certificates in " + dir + ": missing key "
+              + Quoted.of(key) + " for client certificate " + Quoted.of(name),
+              "CA certificates must use the extension .crt", null);
+        }
+        clients.add(new RegistryHost.ClientCertificate(dir.resolve(name), dir.resolve(key)));
+      } else if (name.endsWith(".key")) {
+        String cert = name.substring(0, name.length() - ".key".length()) + ".cert";
+        if (!names.contains(cert)) {
+          throw new JpullException(Kind.INVALID_INPUT, "read certificates in " + dir + ": missing client certificate "
+              + Quoted.of(cert) + " for key " + Quoted.of(name));
         }
       }
     }
-    if (caCert != null) {
-      cas.add(caCert);
-    }
-    URI base = URI.create((plainHttp ? "http://" : "https://") + host);
-    return List.of(new RegistryHost(base, "/v2",
-        Set.of(RegistryHost.Capability.PULL, RegistryHost.Capability.RESOLVE),
-        new RegistryHost.Tls(tlsVerify, cas, clients), Map.of(), false));
+    return new RegistryHost.Tls(tls.verify(), cas, clients);
   }
 }
