@@ -6,6 +6,7 @@ import dev.jpull.Quoted;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.progress.ProgressListener;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -21,15 +22,16 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /**
  * A root filesystem being built from layers, bottom first, with OCI layer semantics (image-spec
@@ -43,11 +45,16 @@ public final class Rootfs {
   private static final String OPAQUE = ".wh..wh..opq";
   private static final int BUFFER = 1 << 20;
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+  /** Inflating on a second thread; {@code -Djpull.unpack.readAhead=false} turns it off to measure the gain. */
+  private static final Path SETFATTR = Path.of("/usr/bin/setfattr");
+  private static final boolean READ_AHEAD = !"false".equals(System.getProperty("jpull.unpack.readAhead"));
+
+  private record DirMeta(int mode, FileTime mtime) {}
 
   private final Path root;
   private final ProgressListener listener;
   private final boolean privileged;
-  private final Map<Path, long[]> directories = new HashMap<>();
+  private final Map<Path, DirMeta> directories = new HashMap<>();
   private final Set<String> warned = new HashSet<>();
   private final byte[] buffer = new byte[BUFFER];
 
@@ -80,35 +87,43 @@ public final class Rootfs {
 
   /**
    * Decompresses, applies and verifies one layer: the uncompressed stream, trailing bytes included
-   * (CVE-2017-14992), must hash to {@code expectedDiffId}.
+   * (CVE-2017-14992), must hash to {@code expectedDiffId}. Does not close {@code blob}.
    */
   public void applyLayer(InputStream blob, Descriptor layer, Digest expectedDiffId, int index) throws IOException {
     MessageDigest md = expectedDiffId.newDigester();
-    InputStream tar = new java.security.DigestInputStream(Decompression.open(blob, layer), md);
     String what = "layer " + index + " " + layer.digest();
-    Set<Path> thisLayer = new HashSet<>();
-    try (TarArchiveInputStream in = new TarArchiveInputStream(tar, StandardCharsets.UTF_8.name())) {
-      TarArchiveEntry e;
-      while ((e = in.getNextEntry()) != null) {
-        apply(e, in, what, thisLayer);
+    InputStream tar = new DigestInputStream(Decompression.open(new FilterInputStream(blob) {
+      @Override
+      public void close() {
+        // the caller owns the blob; closing here only frees the decompressor (zstd's native context)
       }
-      while (tar.read(buffer) >= 0) {
-        // drain padding and trailing bytes into the diffID hash
+    }, layer), md);
+    InputStream source = READ_AHEAD ? new ReadAhead(tar, BUFFER, 4, "jpull-inflate-" + index) : tar;
+    Set<Path> thisLayer = new HashSet<>();
+    try {
+      TarReader in = new TarReader(source);
+      TarEntry e;
+      while ((e = in.next()) != null) {
+        apply(e, in.content(), what, thisLayer);
+      }
+      while (source.read(buffer) >= 0) {
+        // drain the end-of-archive blocks and any trailing bytes into the diffID hash
       }
     } catch (JpullException ex) {
       throw ex;
     } catch (OutOfMemoryError ex) {
-      // commons-compress 1.28 reads PAX headers and GNU long names whole (COMPRESS-723); the launcher's
-      // bounded heap turns a hostile one into this error, which is the layer's fault, not a bug.
-      throw new JpullException(Kind.VERIFICATION, what + ": tar header metadata too large (PAX or long name)");
-    } catch (java.io.EOFException | IllegalArgumentException ex) {
-      throw new JpullException(Kind.VERIFICATION, what + ": unexpected end of layer data or malformed tar: "
-          + ex.getMessage(), ex);
+      throw new JpullException(Kind.VERIFICATION, what + ": layer needs more memory than allowed to decompress");
+    } catch (TarFormatException ex) {
+      throw new JpullException(Kind.VERIFICATION, what + ": malformed tar: " + ex.getMessage(), ex);
+    } catch (java.io.EOFException ex) {
+      throw new JpullException(Kind.VERIFICATION, what + ": unexpected end of layer data: " + ex.getMessage(), ex);
     } catch (IOException ex) {
-      if (ex instanceof java.nio.file.FileSystemException) {
+      if (ex instanceof java.nio.file.FileSystemException || ex instanceof java.io.InterruptedIOException) {
         throw ex;
       }
       throw new JpullException(Kind.VERIFICATION, what + ": malformed layer data: " + ex.getMessage(), ex);
+    } finally {
+      source.close();
     }
     Digest got = Digest.of(expectedDiffId.algorithm(), md);
     if (!got.equals(expectedDiffId)) {
@@ -117,19 +132,16 @@ public final class Rootfs {
     }
   }
 
-  private void apply(TarArchiveEntry e, InputStream data, String layer, Set<Path> thisLayer) throws IOException {
-    String name = e.getName();
+  private void apply(TarEntry e, InputStream data, String layer, Set<Path> thisLayer) throws IOException {
+    String name = e.name();
     String what = layer + ": entry " + Quoted.of(name);
     List<String> comps = RootPath.clean(name, what);
-    if (e.isGlobalPaxHeader()) {
-      return;
-    }
+    TarEntry.Type type = e.type();
     if (comps.isEmpty()) {
-      // isDirectory() also answers true for any name ending in '/', so check the type flag first (CVE-2021-29136).
-      if (e.isSymbolicLink() || e.isLink() || !e.isDirectory()) {
+      if (type != TarEntry.Type.DIRECTORY) {
         throw new JpullException(Kind.VERIFICATION, what + ": refusing to change the type of the root directory");
       }
-      directories.put(root, new long[] {e.getMode() & 07777, e.getModTime().getTime()});
+      directories.put(root, new DirMeta(e.mode(), e.mtime()));
       return;
     }
     String base = comps.get(comps.size() - 1);
@@ -140,43 +152,54 @@ public final class Rootfs {
     Path parent = mkdirs(comps.subList(0, comps.size() - 1), what);
     Path target = parent.resolve(base);
     boolean exists = Files.exists(target, NOFOLLOW);
-    boolean isDir = e.isDirectory() && !e.isSymbolicLink() && !e.isLink();
+    boolean isDir = type == TarEntry.Type.DIRECTORY;
     if (exists && !(isDir && RootPath.isDirectory(target))) {
       delete(target);
     }
-    if (e.isDirectory() && !e.isSymbolicLink() && !e.isLink()) {
-      if (!RootPath.isDirectory(target)) {
-        Files.createDirectory(target);
+    switch (type) {
+      case DIRECTORY -> {
+        if (!RootPath.isDirectory(target)) {
+          Files.createDirectory(target);
+        }
+        owner(target, e);
+        setMode(target, e.mode() | 0700);
+        xattrs(target, e, what);
+        directories.put(target, new DirMeta(e.mode(), e.mtime()));
       }
-      owner(target, e);
-      setMode(target, (e.getMode() & 07777) | 0700);
-      directories.put(target, new long[] {e.getMode() & 07777, e.getModTime().getTime()});
-    } else if (e.isSymbolicLink()) {
-      Files.createSymbolicLink(target, Path.of(e.getLinkName()));
-      owner(target, e);
-      times(target, e);
-    } else if (e.isLink()) {
-      List<String> link = RootPath.clean(e.getLinkName(), what + " hardlink target " + Quoted.of(e.getLinkName()));
-      if (link.isEmpty()) {
-        throw new JpullException(Kind.VERIFICATION, what + ": hardlink to the root directory");
+      case SYMLINK -> {
+        Files.createSymbolicLink(target, Path.of(e.linkName()));
+        owner(target, e);
+        times(target, e);
       }
-      Path source = RootPath.parent(root, link, what).resolve(link.get(link.size() - 1));
-      if (!source.startsWith(root) || !Files.exists(source, NOFOLLOW) || RootPath.isDirectory(source)) {
-        throw new JpullException(Kind.VERIFICATION, what + ": hardlink target " + Quoted.of(e.getLinkName())
-            + " not found in rootfs");
+      case HARDLINK -> {
+        List<String> link = RootPath.clean(e.linkName(), what + " hardlink target " + Quoted.of(e.linkName()));
+        if (link.isEmpty()) {
+          throw new JpullException(Kind.VERIFICATION, what + ": hardlink to the root directory");
+        }
+        Path source = RootPath.parent(root, link, what).resolve(link.get(link.size() - 1));
+        if (!source.startsWith(root) || !Files.exists(source, NOFOLLOW) || RootPath.isDirectory(source)) {
+          throw new JpullException(Kind.VERIFICATION, what + ": hardlink target " + Quoted.of(e.linkName())
+              + " not found in rootfs");
+        }
+        Files.createLink(target, source);
       }
-      Files.createLink(target, source);
-    } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
-      node(target, e, what);
-    } else if (e.isFile()) {
-      writeFile(target, data, e.getSize());
-      // chown clears setuid/setgid: owner first, then the mode.
-      owner(target, e);
-      setMode(target, e.getMode() & 07777);
-      times(target, e);
-    } else {
-      warnOnce("type-" + e.getName(), "skipped " + what + ": unsupported tar entry type");
-      return;
+      case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> {
+        if (!node(target, e, what)) {
+          return;
+        }
+      }
+      case FILE -> {
+        writeFile(target, data, e.size());
+        // chown clears setuid/setgid: owner first, then the mode.
+        owner(target, e);
+        setMode(target, e.mode());
+        xattrs(target, e, what);
+        times(target, e);
+      }
+      default -> {
+        warnOnce("type", "skipped " + what + " and any other entries of unsupported tar types");
+        return;
+      }
     }
     thisLayer.add(target);
   }
@@ -265,44 +288,82 @@ public final class Rootfs {
     }
   }
 
-  private void node(Path target, TarArchiveEntry e, String what) throws IOException {
-    String kind = e.isFIFO() ? "fifo" : e.isCharacterDevice() ? "character device" : "block device";
+  /** Creates a device or fifo when running as root; false (after one warning per kind) otherwise. */
+  private boolean node(Path target, TarEntry e, String what) throws IOException {
+    String kind = switch (e.type()) {
+      case FIFO -> "fifo";
+      case CHAR_DEVICE -> "character device";
+      default -> "block device";
+    };
     if (!privileged) {
       warnOnce(kind, "skipped " + kind + "s (first: " + what + "): creating them needs root");
-      return;
+      return false;
     }
     Path mknod = Files.isExecutable(Path.of("/usr/bin/mknod")) ? Path.of("/usr/bin/mknod") : Path.of("/bin/mknod");
-    List<String> cmd = e.isFIFO() ? List.of(mknod.toString(), target.toString(), "p")
-        : List.of(mknod.toString(), target.toString(), e.isCharacterDevice() ? "c" : "b",
-            Integer.toString(e.getDevMajor()), Integer.toString(e.getDevMinor()));
+    List<String> cmd = e.type() == TarEntry.Type.FIFO ? List.of(mknod.toString(), target.toString(), "p")
+        : List.of(mknod.toString(), target.toString(), e.type() == TarEntry.Type.CHAR_DEVICE ? "c" : "b",
+            Integer.toString(e.devMajor()), Integer.toString(e.devMinor()));
+    if (!run(cmd, what)) {
+      warnOnce(kind, "could not create " + kind + " " + what);
+      return false;
+    }
+    owner(target, e);
+    setMode(target, e.mode());
+    times(target, e);
+    return true;
+  }
+
+  /**
+   * {@code user.*} attributes go through the JDK; others ({@code security.capability}, {@code trusted.*})
+   * have no JDK API, so as root they are set with {@code setfattr} when it is installed, and otherwise
+   * reported once each, as umoci does when the filesystem refuses them.
+   */
+  private void xattrs(Path target, TarEntry e, String what) throws IOException {
+    for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
+      String key = x.getKey();
+      try {
+        if (key.startsWith("user.")) {
+          UserDefinedFileAttributeView view =
+              Files.getFileAttributeView(target, UserDefinedFileAttributeView.class, NOFOLLOW);
+          if (view != null) {
+            view.write(key.substring("user.".length()), ByteBuffer.wrap(x.getValue()));
+            continue;
+          }
+        } else if (privileged && Files.isExecutable(SETFATTR)) {
+          if (run(List.of(SETFATTR.toString(), "-h", "-n", key, "-v", "0x" + HexFormat.of().formatHex(x.getValue()),
+              "--", target.toString()), what)) {
+            continue;
+          }
+        }
+      } catch (IOException | UnsupportedOperationException ex) {
+        // fall through to the warning: the filesystem does not take extended attributes
+      }
+      warnOnce("xattr-" + key, "extended attribute " + Quoted.of(key) + " not applied (first: " + what + ")");
+    }
+  }
+
+  private static boolean run(List<String> cmd, String what) throws IOException {
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       p.getInputStream().readNBytes(4096);
-      if (p.waitFor() != 0) {
-        warnOnce(kind, "could not create " + kind + " " + what);
-        return;
-      }
+      return p.waitFor() == 0;
     } catch (InterruptedException ex) {
       Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted creating " + what);
+      throw new java.io.InterruptedIOException("interrupted while creating " + what);
     }
-    owner(target, e);
-    setMode(target, e.getMode() & 07777);
-    times(target, e);
   }
 
   /** Applies directory modes and times, deepest first, after every layer. */
   public void finish() throws IOException {
-    List<Map.Entry<Path, long[]>> dirs = new java.util.ArrayList<>(directories.entrySet());
+    List<Map.Entry<Path, DirMeta>> dirs = new java.util.ArrayList<>(directories.entrySet());
     dirs.sort((a, b) -> Integer.compare(b.getKey().getNameCount(), a.getKey().getNameCount()));
-    for (Map.Entry<Path, long[]> d : dirs) {
+    for (Map.Entry<Path, DirMeta> d : dirs) {
       Path p = d.getKey();
       if (!RootPath.isDirectory(p)) {
         continue;
       }
-      Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
-          .setTimes(FileTime.fromMillis(d.getValue()[1]), null, null);
-      setMode(p, (int) d.getValue()[0]);
+      Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(d.getValue().mtime(), null, null);
+      setMode(p, d.getValue().mode());
     }
   }
 
@@ -325,17 +386,16 @@ public final class Rootfs {
     }
   }
 
-  private void owner(Path p, TarArchiveEntry e) throws IOException {
+  private void owner(Path p, TarEntry e) throws IOException {
     if (!privileged) {
       return;
     }
-    Files.setAttribute(p, "unix:gid", (int) e.getLongGroupId(), NOFOLLOW);
-    Files.setAttribute(p, "unix:uid", (int) e.getLongUserId(), NOFOLLOW);
+    Files.setAttribute(p, "unix:gid", (int) e.gid(), NOFOLLOW);
+    Files.setAttribute(p, "unix:uid", (int) e.uid(), NOFOLLOW);
   }
 
-  private static void times(Path p, TarArchiveEntry e) throws IOException {
-    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW)
-        .setTimes(FileTime.fromMillis(e.getModTime().getTime()), null, null);
+  private static void times(Path p, TarEntry e) throws IOException {
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(e.mtime(), null, null);
   }
 
   private void warnOnce(String key, String message) {
