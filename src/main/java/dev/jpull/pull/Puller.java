@@ -17,6 +17,7 @@ import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.ProgressEvent.BlobStatus;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.reference.Reference;
+import dev.jpull.unpack.Rootfs;
 import dev.jpull.registry.RegistryClient;
 import dev.jpull.registry.Resolution;
 import java.io.Closeable;
@@ -204,7 +205,7 @@ public final class Puller {
     } catch (IOException | InterruptedException | RuntimeException e) {
       unpacker.abort(e);
       joinQuietly(unpackThread.get());
-      discardTarget(unpackTarget.get());
+      discardTarget(unpackTarget.get(), options);
       throw e;
     } finally {
       running.set(null);
@@ -218,7 +219,7 @@ public final class Puller {
       t.join();
       Throwable failure = unpackFailure.get();
       if (failure != null) {
-        discardTarget(unpackTarget.get());
+        discardTarget(unpackTarget.get(), options);
         if (failure instanceof IOException io) {
           throw io;
         }
@@ -280,13 +281,17 @@ public final class Puller {
   }
 
   /** A failed unpack leaves no half-made tree: the store's temp tree, or --rootfs (absent or empty before). */
-  private void discardTarget(Path dir) {
+  private void discardTarget(Path dir, PullOptions options) {
     if (dir == null) {
       return;
     }
     try {
-      store.discardTree(dir);
-    } catch (IOException e) {
+      if (options.rootfs() != null) {
+        Rootfs.clear(dir);
+      } else {
+        store.discardTree(dir);
+      }
+    } catch (IOException | RuntimeException e) {
       listener.warn("could not remove the incomplete tree " + dir + ": " + e.getMessage());
     }
   }

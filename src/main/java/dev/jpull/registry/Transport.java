@@ -234,6 +234,17 @@ final class Transport {
     if (e instanceof UnknownHostException || e instanceof SSLPeerUnverifiedException || isCertificateProblem(e)) {
       return false;
     }
+    // A handshake that fails on what the server said (plain HTTP, no common protocol) fails the same way
+    // every time; only one cut by the network (reset, EOF, timeout) is worth another attempt.
+    if (e instanceof javax.net.ssl.SSLException) {
+      for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
+        if (t instanceof java.net.SocketException || t instanceof java.io.EOFException
+            || t instanceof java.io.InterruptedIOException) {
+          return true;
+        }
+      }
+      return false;
+    }
     return true;
   }
 
@@ -272,7 +283,18 @@ final class Transport {
           "the registry's certificate is not trusted: pass --ca-cert FILE or put ca.crt in "
               + "~/.config/jpull/certs.d/" + ctx.host() + "/", e);
     }
-    return new JpullException(Kind.NETWORK, where + ": " + describe(e), e);
+    if (e instanceof javax.net.ssl.SSLException && !isTransient(e)) {
+      return new JpullException(Kind.NETWORK, where + ": TLS handshake with " + ctx.host() + " failed: "
+          + ErrorResponse.clean(String.valueOf(e.getMessage())),
+          "if the registry serves plain HTTP, pass --plain-http or set server = \"http://" + ctx.host()
+              + "\" in its hosts.toml", e);
+    }
+    if (e instanceof ConnectException) {
+      return new JpullException(Kind.NETWORK, where + ": connection refused",
+          "check that the registry at " + ctx.host() + " is running and reachable (proxy settings included)", e);
+    }
+    return new JpullException(Kind.NETWORK, where + ": " + describe(e),
+        "check your network or proxy settings; partial downloads are kept and resumed on the next pull", e);
   }
 
   void checkCancelled(Context ctx) throws JpullException {

@@ -404,6 +404,21 @@ public final class Rootfs {
     }
   }
 
+  /**
+   * Empties a directory jpull was unpacking into, without following links and whatever modes the layers
+   * left, so that a failed pull into {@code --rootfs} leaves nothing that looks usable.
+   */
+  public static void clear(Path dir) throws IOException {
+    if (!RootPath.isDirectory(dir)) {
+      return;
+    }
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+      for (Path c : s) {
+        delete(c);
+      }
+    }
+  }
+
   /** Deletes a path without following links, making directories writable first (0000/0555 trees). */
   static void delete(Path p) throws IOException {
     if (RootPath.isDirectory(p)) {
