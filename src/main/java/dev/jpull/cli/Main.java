@@ -2,7 +2,11 @@ package dev.jpull.cli;
 
 import java.io.PrintWriter;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,12 +28,32 @@ import picocli.CommandLine.Spec;
         "  jpull pull alpine:3.19",
         "  jpull pull --platform linux/arm64 --rootfs ./rootfs ghcr.io/org/app:1.2",
         "  jpull --store /var/cache/jpull images"},
-    subcommands = {
-        PullCommand.class, ImagesCommand.class, InspectCommand.class, UnpackCommand.class,
-        RmCommand.class, GcCommand.class, FsckCommand.class, TagsCommand.class, LoginCommand.class, LogoutCommand.class,
-        CommandLine.HelpCommand.class, CompletionCommand.class},
     footer = {"", ExitCodes.TABLE})
 public final class Main implements Runnable {
+  /**
+   * The verbs, in help order. Registered lazily: picocli builds each command's model by reflection, which
+   * is a third of a no-op pull's CPU, so a run builds only the verb it executes; help and completion,
+   * which list them all, get them all.
+   */
+  private static final Map<String, Supplier<Object>> VERBS = verbs();
+
+  private static Map<String, Supplier<Object>> verbs() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("pull", PullCommand::new);
+    m.put("images", ImagesCommand::new);
+    m.put("inspect", InspectCommand::new);
+    m.put("unpack", UnpackCommand::new);
+    m.put("rm", RmCommand::new);
+    m.put("gc", GcCommand::new);
+    m.put("fsck", FsckCommand::new);
+    m.put("tags", TagsCommand::new);
+    m.put("login", LoginCommand::new);
+    m.put("logout", LogoutCommand::new);
+    m.put("help", CommandLine.HelpCommand::new);
+    m.put("completion", CompletionCommand::new);
+    return Collections.unmodifiableMap(m);
+  }
+
   @Spec
   CommandSpec spec;
 
@@ -58,12 +82,39 @@ public final class Main implements Runnable {
   /** Runs jpull and returns the exit code (tests call this in-process). */
   public static int run(String... args) {
     configureLogging(Arrays.asList(args).contains("--debug"));
-    CommandLine cli = commandLine();
+    CommandLine cli = commandLine(verb(args));
     return cli.execute(args);
   }
 
+  /** The verb a command line names, or null; the values of the global options are skipped. */
+  static String verb(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--store") || a.equals("--hosts-dir")) {
+        i++;
+      } else if (!a.startsWith("-")) {
+        return a;
+      }
+    }
+    return null;
+  }
+
   static CommandLine commandLine() {
+    return commandLine(null);
+  }
+
+  /** With every verb, unless {@code verb} names one that does not list the others. */
+  static CommandLine commandLine(String verb) {
     CommandLine cli = new CommandLine(new Main());
+    boolean one = verb != null && VERBS.containsKey(verb) && !verb.equals("help") && !verb.equals("completion");
+    for (Map.Entry<String, Supplier<Object>> v : VERBS.entrySet()) {
+      if (!one || v.getKey().equals(verb)) {
+        CommandLine sub = new CommandLine(v.getValue().get());
+        // -h/--help (and -V/--version) on every verb, as the top level has them.
+        sub.getCommandSpec().mixinStandardHelpOptions(true);
+        cli.addSubcommand(v.getKey(), sub);
+      }
+    }
     cli.setExitCodeExceptionMapper(new ExitCodes());
     cli.setExecutionExceptionHandler(new Failures());
     cli.setParameterExceptionHandler(new Failures());

@@ -89,6 +89,25 @@ class ExitCodeIT {
     assertTrue(version.stdout().startsWith("jpull "), version.stdout());
   }
 
+  @Test
+  void everyVerbHasHelpWithADescriptionAndExamples() throws Exception {
+    for (String verb : List.of("pull", "images", "inspect", "unpack", "rm", "gc", "fsck", "tags", "login", "logout",
+        "completion")) {
+      Result r = Launcher.run(dir, verb, "--help");
+      assertEquals(0, r.exit(), verb + ": " + r.stderr());
+      List<String> lines = r.stdout().lines().toList();
+      assertTrue(lines.get(0).startsWith("Usage: jpull " + verb), verb + ": " + r.stdout());
+      // picocli prints the description unindented after the (indented) usage continuation lines
+      assertTrue(lines.stream().skip(1).anyMatch(l -> !l.isBlank() && !l.startsWith(" ")), verb + ": a description");
+      assertTrue(r.stdout().contains("Example"), verb + " --help has examples: " + r.stdout());
+    }
+    Result top = Launcher.run(dir, "--help");
+    assertTrue(top.stdout().contains("Exit codes") || top.stdout().contains("exit codes"), top.stdout());
+    Result unknown = Launcher.run(dir, "frobnicate");
+    assertEquals(2, unknown.exit());
+    assertOneErrorLine(unknown);
+  }
+
   private static void assertOneErrorLine(Result r) {
     List<String> err = r.stderr().lines().filter(l -> l.startsWith("jpull: error: ")).toList();
     assertEquals(1, err.size(), r.stderr());
