@@ -21,4 +21,8 @@ final class RegistryOptions {
 
   @Option(names = "--password-stdin", description = "Read the password (or token) from standard input.")
   boolean passwordStdin;
+
+  @Option(names = "--retries", paramLabel = "N", defaultValue = "4",
+      description = "Retries per request after a transient failure (default: ${DEFAULT-VALUE}), with backoff.")
+  int retries;
 }

@@ -33,6 +33,7 @@ final class Wiring {
     }
     return OkHttpRegistryClient.builder(hosts)
         .credentials(keychain)
+        .attempts(Math.max(0, options.retries) + 1)
         .listener(listener)
         .build();
   }
