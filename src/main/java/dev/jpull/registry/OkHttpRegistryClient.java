@@ -189,7 +189,10 @@ public final class OkHttpRegistryClient implements RegistryClient {
       Request.Builder rb = new Request.Builder().url(url).method(method, null)
           .tag(Transport.Binding.class, new Transport.Binding(ep.origin(), round.header, ep.host().headers()));
       headers.forEach(rb::header);
-      Response r = transport.send(rb.build(), ep.host().tls(), true, ctx);
+      // Like containerd, a failing mirror is not retried: the next host is the retry (a mirror that is down
+      // would otherwise cost the whole backoff budget on every request before the upstream is tried).
+      int attempts = ep.host().mirror() ? 1 : transport.options().attempts();
+      Response r = transport.send(rb.build(), ep.host().tls(), true, attempts, ctx);
       if (r.code() != 401 || !Transport.origin(r.request().url()).equals(ep.origin())) {
         return r;
       }
