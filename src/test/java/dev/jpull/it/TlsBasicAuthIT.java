@@ -122,8 +122,7 @@ class TlsBasicAuthIT {
 
   @Test
   void untrustedCertificateExits6WithARemedy() throws Exception {
-    JpullRun jpull = JpullRun.in(dir).env("DOCKER_CONFIG", dockerConfig(authsJson(PASSWORD)).toString());
-    JpullRun.Result r = jpull.run("--store", dir.resolve("s").toString(), "pull", ref());
+    JpullRun.Result r = JpullRun.in(dir).run("--store", dir.resolve("s").toString(), "pull", ref());
     assertEquals(6, r.exit(), r.toString());
     String line = r.errorLine();
     assertTrue(line.contains("TLS") && line.contains("certificate") && line.contains("not trusted"), line);
@@ -223,7 +222,7 @@ class TlsBasicAuthIT {
         esac
         """.formatted(registry.hostPort(), USER, PASSWORD));
     helper.toFile().setExecutable(true);
-    Path config = dockerConfig("{\"credHelpers\":{\"" + registry.hostPort() + "\":\"test\"}}");
+    Path config = dockerConfig("{\"credsStore\":\"test\"}");
     JpullRun jpull = JpullRun.in(dir).env("DOCKER_CONFIG", config.toString())
         .env("PATH", bin + ":" + System.getenv("PATH"));
     Path rootfs = dir.resolve("rootfs");
@@ -231,6 +230,14 @@ class TlsBasicAuthIT {
         "--ca-cert", pki.caCert.toString(), "--rootfs", rootfs.toString(), ref());
     assertPulled(r, rootfs);
     r.assertNoSecrets(List.of(USER), PASSWORD);
+
+    // "Not found" from the helper means anonymous: the same registry under another name gets no credentials.
+    String otherName = "localhost:" + registry.port();
+    JpullRun.Result notFound = jpull.run("--debug", "--store", dir.resolve("s3").toString(), "pull",
+        "--ca-cert", pki.caCert.toString(), otherName + "/" + REPO + ":1");
+    assertEquals(4, notFound.exit(), notFound.toString());
+    assertTrue(notFound.errorLine().contains("jpull login " + otherName), notFound.toString());
+    notFound.assertNoSecrets(List.of(USER), PASSWORD);
 
     // A helper that crashes is an authentication failure (exit 4), not an anonymous pull.
     Files.writeString(helper, "#!/bin/sh\necho 'segfault: " + PASSWORD + "' >&2\nexit 139\n");
