@@ -3,6 +3,8 @@ package dev.jpull.it;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import javax.net.ssl.SSLContext;
+import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
 
 /**
@@ -14,11 +16,20 @@ final class TestPki {
   final Path caCert;
   final Path serverCert;
   final Path serverKey;
+  private final HeldCertificate ca;
+  private final HeldCertificate server;
 
-  private TestPki(Path caCert, Path serverCert, Path serverKey) {
+  private TestPki(Path caCert, Path serverCert, Path serverKey, HeldCertificate ca, HeldCertificate server) {
     this.caCert = caCert;
     this.serverCert = serverCert;
     this.serverKey = serverKey;
+    this.ca = ca;
+    this.server = server;
+  }
+
+  /** Server-side TLS with the server certificate, for an in-test HTTPS server. */
+  SSLContext serverContext() {
+    return new HandshakeCertificates.Builder().heldCertificate(server, ca.certificate()).build().sslContext();
   }
 
   static TestPki create(Path dir) throws IOException {
@@ -36,6 +47,6 @@ final class TestPki {
     Path caCert = Files.writeString(dir.resolve("ca.crt"), ca.certificatePem());
     Path serverCert = Files.writeString(dir.resolve("server.crt"), server.certificatePem() + ca.certificatePem());
     Path serverKey = Files.writeString(dir.resolve("server.key"), server.privateKeyPkcs8Pem());
-    return new TestPki(caCert, serverCert, serverKey);
+    return new TestPki(caCert, serverCert, serverKey, ca, server);
   }
 }

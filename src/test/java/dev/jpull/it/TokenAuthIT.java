@@ -35,6 +35,9 @@ class TokenAuthIT {
   static RegistryServer registry;
   static TestImage publicImage;
   static TestImage privateImage;
+  static TestPki pki;
+  static TokenServer tlsTokens;
+  static RegistryServer tlsRegistry;
 
   @TempDir
   Path dir;
@@ -51,10 +54,22 @@ class TokenAuthIT {
         (user, repo) -> repo.startsWith("public/") || (user.equals(USER) && repo.startsWith("private/")));
     Path bundle = tokens.writeRootCertBundle(shared.resolve("token-signer.crt"));
     registry = RegistryServer.builder(shared).name("token").storage(storage).yaml(tokens.registryYaml(bundle)).start();
+    // The usual production shape: an HTTPS registry whose realm is HTTPS too, both under a private CA.
+    pki = TestPki.create(shared.resolve("pki"));
+    tlsTokens = TokenServer.startTls(Map.of(USER, PASSWORD), (user, repo) -> user.equals(USER), pki.serverContext());
+    Path tlsBundle = tlsTokens.writeRootCertBundle(shared.resolve("tls-token-signer.crt"));
+    tlsRegistry = RegistryServer.builder(shared).name("token-tls").storage(storage).tls(pki.serverCert, pki.serverKey)
+        .yaml(tlsTokens.registryYaml(tlsBundle)).start();
   }
 
   @AfterAll
   static void stop() {
+    if (tlsRegistry != null) {
+      tlsRegistry.close();
+    }
+    if (tlsTokens != null) {
+      tlsTokens.close();
+    }
     if (registry != null) {
       registry.close();
     }
@@ -157,5 +172,21 @@ class TokenAuthIT {
     assertEquals(0, pull.exit(), pull.toString());
     assertEquals(ref("private/app") + "@" + privateImage.manifestDigest, pull.stdout().strip());
     pull.assertNoSecrets(List.of(USER), allSecrets(PASSWORD));
+  }
+
+  @Test
+  void httpsRegistryWithAnHttpsRealmTrustsTheCaCertForBoth() throws Exception {
+    String ref = tlsRegistry.hostPort() + "/private/app:1";
+    Path rootfs = dir.resolve("rootfs");
+    JpullRun.Result r = JpullRun.in(dir).runWithStdin(PASSWORD, "--debug", "--store", dir.resolve("s").toString(),
+        "pull", "--ca-cert", pki.caCert.toString(), "--username", USER, "--password-stdin",
+        "--rootfs", rootfs.toString(), ref);
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals("private", Files.readString(rootfs.resolve("etc/hostname")));
+    assertTrue(tlsTokens.requests.stream().anyMatch(q -> q.user().equals(USER)), tlsTokens.requests.toString());
+    r.assertAuthorizationRedacted("Bearer");
+    List<String> secrets = new java.util.ArrayList<>(List.of(allSecrets(PASSWORD)));
+    secrets.addAll(tlsTokens.issued);
+    r.assertNoSecrets(List.of(USER), secrets.toArray(String[]::new));
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.jpull.oci.Json;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiPredicate;
+import javax.net.ssl.SSLContext;
 import okhttp3.tls.HeldCertificate;
 
 /**
@@ -47,21 +50,36 @@ final class TokenServer implements AutoCloseable {
    * @param passwords user to password
    * @param policy (user or "" for anonymous, repository) → may pull
    */
-  private TokenServer(Map<String, String> passwords, BiPredicate<String, String> policy) throws IOException {
+  private TokenServer(Map<String, String> passwords, BiPredicate<String, String> policy, SSLContext tls)
+      throws IOException {
     this.passwords = Map.copyOf(passwords);
     this.policy = policy;
     this.signer = new HeldCertificate.Builder().commonName("jpull IT token signer").rsa2048().build();
-    this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+    if (tls == null) {
+      this.server = HttpServer.create(loopback, 16);
+    } else {
+      HttpsServer https = HttpsServer.create(loopback, 16);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls));
+      this.server = https;
+    }
     server.createContext("/token", this::handle);
     server.start();
   }
 
   static TokenServer start(Map<String, String> passwords, BiPredicate<String, String> policy) throws IOException {
-    return new TokenServer(passwords, policy);
+    return new TokenServer(passwords, policy, null);
+  }
+
+  /** The same over HTTPS, as the realm of an HTTPS registry must be. */
+  static TokenServer startTls(Map<String, String> passwords, BiPredicate<String, String> policy, SSLContext tls)
+      throws IOException {
+    return new TokenServer(passwords, policy, tls);
   }
 
   String realm() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
+    return (server instanceof HttpsServer ? "https" : "http") + "://127.0.0.1:" + server.getAddress().getPort()
+        + "/token";
   }
 
   /** Writes the signing certificate (the registry's {@code rootcertbundle}). */
