@@ -94,7 +94,8 @@ class MirrorIT {
   @Test
   void pullThroughCacheMirrorServesTheBlobs() throws Exception {
     List<Digest> upstreamBefore = jpullBlobGets(upstream);
-    pull(hostsDir(mirror.url()));
+    JpullRun.Result r = pull(hostsDir(mirror.url()));
+    assertTrue(r.stderr().contains("served by mirror " + mirror.hostPort()), "--debug names the serving host:\n" + r);
     List<Digest> served = jpullBlobGets(mirror);
     assertTrue(served.containsAll(image.layerDigests) && served.contains(image.configDigest),
         "the mirror served every blob to jpull:\n" + mirror.log());
@@ -117,7 +118,9 @@ class MirrorIT {
     assertTrue(fromUpstream.containsAll(image.layerDigests) && fromUpstream.contains(image.configDigest),
         "the upstream served every blob:\n" + upstream.log());
     assertEquals(mirrorBefore, jpullBlobGets(mirror));
-    assertTrue(r.stderr().contains("127.0.0.1:" + closedPort), "--debug names the mirror it tried:\n" + r);
+    assertTrue(r.stderr().contains("mirror 127.0.0.1:" + closedPort + " failed"), "--debug names the mirror it "
+        + "tried:\n" + r);
+    assertFalse(r.stderr().contains("served by mirror"), r.toString());
     // A mirror refusing connections is skipped at once, not retried with backoff on every request.
     assertFalse(r.stderr().contains("retry "), r.toString());
     assertFalse(seconds > 20, "falling back took " + seconds + " s");
