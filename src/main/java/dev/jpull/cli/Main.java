@@ -119,6 +119,13 @@ public final class Main implements Runnable {
     cli.setExecutionExceptionHandler(new Failures());
     cli.setParameterExceptionHandler(new Failures());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // -h/--help and -V/--version on every command, not only the top level: "jpull login --help" must print the
+    // usage, not "Missing required parameter". picocli's own help command already has its -h.
+    for (CommandLine sub : cli.getSubcommands().values()) {
+      if (!(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+        sub.getCommandSpec().versionProvider(new Version()).mixinStandardHelpOptions(true);
+      }
+    }
     cli.setOut(new PrintWriter(System.out, true));
     cli.setErr(new PrintWriter(System.err, true));
     return cli;

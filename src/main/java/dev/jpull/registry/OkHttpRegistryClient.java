@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import okhttp3.Dns;
@@ -92,8 +93,11 @@ public final class OkHttpRegistryClient implements RegistryClient {
     return onHosts(ref.registry(), RegistryHost.Capability.PULL, action, ep -> {
       Transport.Context ctx = new Transport.Context(action, descriptor.digest().toString(), ep.name());
       HttpUrl url = url(ep, ref.repository(), "blobs", descriptor.digest().toString());
+      AtomicBoolean opened = new AtomicBoolean();
       BlobBody.Source source = offset1 -> {
-        Response r = exchange(ep, "GET", url, blobHeaders(offset1), scopes(ref), ctx);
+        // Only the first open can fall back to the next host; a resume mid-body gets the whole retry budget.
+        int attempts = opened.getAndSet(true) ? transport.options().attempts() : firstAttempts(ep);
+        Response r = exchange(ep, "GET", url, blobHeaders(offset1), scopes(ref), attempts, ctx);
         if (r.code() == 200 || r.code() == 206 || r.code() == 416) {
           return r;
         }
@@ -184,12 +188,25 @@ public final class OkHttpRegistryClient implements RegistryClient {
   /** Sends one request to the endpoint, answering its challenges; 401s from other origins are returned as is. */
   Response exchange(Endpoint ep, String method, HttpUrl url, Map<String, String> headers, List<String> scopes,
       Transport.Context ctx) throws IOException {
+    return exchange(ep, method, url, headers, scopes, firstAttempts(ep), ctx);
+  }
+
+  /**
+   * Like containerd, a failing mirror is not retried: the next host is the retry (a mirror that is down would
+   * otherwise cost the whole backoff budget on every request before the upstream is tried).
+   */
+  private int firstAttempts(Endpoint ep) {
+    return ep.host().mirror() ? 1 : transport.options().attempts();
+  }
+
+  private Response exchange(Endpoint ep, String method, HttpUrl url, Map<String, String> headers,
+      List<String> scopes, int attempts, Transport.Context ctx) throws IOException {
     Authorizer.Round round = authorizer.start(ep, scopes, ctx);
     while (true) {
       Request.Builder rb = new Request.Builder().url(url).method(method, null)
           .tag(Transport.Binding.class, new Transport.Binding(ep.origin(), round.header, ep.host().headers()));
       headers.forEach(rb::header);
-      Response r = transport.send(rb.build(), ep.host().tls(), true, ctx);
+      Response r = transport.send(rb.build(), ep.host().tls(), true, attempts, ctx);
       if (r.code() != 401 || !Transport.origin(r.request().url()).equals(ep.origin())) {
         return r;
       }

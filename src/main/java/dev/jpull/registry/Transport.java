@@ -100,6 +100,12 @@ final class Transport {
    * may still be a 429 or 5xx once the budget is spent; the caller turns it into an error.
    */
   Response send(Request first, RegistryHost.Tls tls, boolean followRedirects, Context ctx) throws IOException {
+    return send(first, tls, followRedirects, options.attempts(), ctx);
+  }
+
+  /** As {@link #send(Request, RegistryHost.Tls, boolean, Context)} with its own budget of {@code attempts}. */
+  Response send(Request first, RegistryHost.Tls tls, boolean followRedirects, int attempts, Context ctx)
+      throws IOException {
     for (int attempt = 1; ; attempt++) {
       checkCancelled(ctx);
       String reason;
@@ -107,7 +113,7 @@ final class Transport {
       try {
         Response r = follow(first, tls, followRedirects, ctx);
         int code = r.code();
-        if (!retryable(code) || attempt >= options.attempts()) {
+        if (!retryable(code) || attempt >= attempts) {
           return r;
         }
         long after = retryAfterMillis(r.header("Retry-After"));
@@ -118,7 +124,7 @@ final class Transport {
         throw e;
       } catch (IOException e) {
         checkCancelled(ctx);
-        if (!isTransient(e) || attempt >= options.attempts()) {
+        if (!isTransient(e) || attempt >= attempts) {
           throw networkError(e, ctx, first.url());
         }
         reason = describe(e);

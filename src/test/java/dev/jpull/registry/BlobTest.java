@@ -127,6 +127,22 @@ class BlobTest {
   }
 
   @Test
+  void mirrorCutMidBodyResumesOnTheMirrorWithTheWholeBudget() throws Exception {
+    // A mirror's first answer is not retried (the upstream is the retry), but once its body is flowing a
+    // resume has nowhere else to go: a 503 on the resume is retried like any other.
+    serve((n, r) -> n == 1 ? cutAt(1000) : n == 2 ? Fixtures.status(503) : from(rangeStart(r)));
+    StaticHosts hosts = new StaticHosts(Map.of("docker.io", List.of(
+        StaticHosts.mirror("http://" + reg(), RegistryHost.Capability.PULL, RegistryHost.Capability.RESOLVE),
+        StaticHosts.upstream("http://" + Fixtures.name(cdn), RegistryHost.Tls.SYSTEM))));
+    try (OkHttpRegistryClient c = fx.builder(hosts).build(); BlobStream s = c.blob(ref("library/a:1"), DESC, 0)) {
+      assertArrayEquals(BLOB, s.body().readAllBytes());
+    }
+    assertEquals(3, requests.size());
+    assertEquals("bytes=1000-", requests.get(2).getHeaders().get("Range"));
+    assertEquals(0, cdn.getRequestCount(), "the upstream was not needed");
+  }
+
+  @Test
   void resumeAnsweredWithFullBodyDiscardsThePrefix() throws Exception {
     serve((n, r) -> n == 1 ? cutAt(1000) : full());
     assertArrayEquals(BLOB, readAll(0, 0));

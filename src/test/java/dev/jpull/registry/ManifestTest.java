@@ -160,6 +160,30 @@ class ManifestTest {
     assertTrue(fx.log.stream().anyMatch(l -> l.contains("mirror mirror.test:" + mirror.getPort() + " failed")));
   }
 
+  @ParameterizedTest(name = "mirror {0}")
+  @ValueSource(strings = {"refusing connections", "answering 503"})
+  void mirrorIsNotRetriedTheNextHostIsTheRetry(String how) throws Exception {
+    String mirrorBase;
+    if (how.startsWith("refusing")) {
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        mirrorBase = "http://127.0.0.1:" + s.getLocalPort();
+      }
+    } else {
+      mirror.setDispatcher(dispatch(r -> Fixtures.status(503)));
+      mirrorBase = "http://mirror.test:" + mirror.getPort();
+    }
+    registry.setDispatcher(dispatch(r -> Images.manifest(r.getMethod())));
+    StaticHosts hosts = new StaticHosts(Map.of("docker.io", List.of(
+        StaticHosts.mirror(mirrorBase, RegistryHost.Capability.PULL, RegistryHost.Capability.RESOLVE),
+        StaticHosts.upstream("http://" + reg(), RegistryHost.Tls.SYSTEM))));
+    try (OkHttpRegistryClient c = fx.builder(hosts).build()) {
+      assertEquals(reg(), c.resolve(ref("alpine:3")).host());
+    }
+    assertTrue(fx.events.stream().noneMatch(e -> e instanceof dev.jpull.progress.ProgressEvent.Retry),
+        "no retry of a failing mirror: " + fx.events);
+    assertEquals(how.startsWith("refusing") ? 0 : 1, mirror.getRequestCount());
+  }
+
   @Test
   void mirrorWithoutResolveCapabilityIsSkippedForTags() throws Exception {
     registry.setDispatcher(dispatch(r -> Images.manifest(r.getMethod())));
