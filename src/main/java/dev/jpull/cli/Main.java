@@ -109,10 +109,7 @@ public final class Main implements Runnable {
     boolean one = verb != null && VERBS.containsKey(verb) && !verb.equals("help") && !verb.equals("completion");
     for (Map.Entry<String, Supplier<Object>> v : VERBS.entrySet()) {
       if (!one || v.getKey().equals(verb)) {
-        CommandLine sub = new CommandLine(v.getValue().get());
-        // -h/--help (and -V/--version) on every verb, as the top level has them.
-        sub.getCommandSpec().mixinStandardHelpOptions(true);
-        cli.addSubcommand(v.getKey(), sub);
+        cli.addSubcommand(v.getKey(), v.getValue().get());
       }
     }
     cli.setExitCodeExceptionMapper(new ExitCodes());
