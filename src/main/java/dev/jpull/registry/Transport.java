@@ -286,8 +286,8 @@ final class Transport {
     }
     if (isCertificateProblem(e)) {
       return new JpullException(Kind.NETWORK, where + ": TLS: the certificate of " + url.host() + " is not trusted",
-          "the registry's certificate is not trusted: pass --ca-cert FILE or put ca.crt in "
-              + "~/.config/jpull/certs.d/" + ctx.host() + "/", e);
+          "pass --ca-cert FILE, or save the CA as " + ctx.host() + "/ca.crt in the hosts directory "
+              + "(--hosts-dir DIR; default ~/.config/jpull/certs.d/" + ctx.host() + "/ca.crt)", e);
     }
     if (e instanceof javax.net.ssl.SSLException && !isTransient(e)) {
       return new JpullException(Kind.NETWORK, where + ": TLS handshake with " + ctx.host() + " failed: "
