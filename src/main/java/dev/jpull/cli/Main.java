@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
         "  jpull pull --platform linux/arm64 --rootfs ./rootfs ghcr.io/org/app:1.2",
         "  jpull --store /var/cache/jpull images"},
     subcommands = {
-        PullCommand.class, ImagesCommand.class, InspectCommand.class, UnpackCommand.class,
+        PullCommand.class, ImagesCommand.class, InspectCommand.class, UnpackCommand.class, ExportCommand.class,
         RmCommand.class, GcCommand.class, FsckCommand.class, TagsCommand.class, LoginCommand.class, LogoutCommand.class,
         CommandLine.HelpCommand.class, CompletionCommand.class},
     footer = {"", ExitCodes.TABLE})
