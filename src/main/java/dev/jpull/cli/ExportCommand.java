@@ -154,7 +154,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       } else {
         image = StoredImage.find(store, root, matcher, name).filter(i -> i.layersPresent(store))
             .orElseThrow(() -> incomplete());
-        content = LayoutContent.of(image, annotations);
+        content = LayoutContent.of(store, image, annotations);
       }
       StoredImage chosen = image;
       write(exporter, content, chosen, directory);

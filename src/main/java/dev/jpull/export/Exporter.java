@@ -42,7 +42,7 @@ public final class Exporter {
       for (Descriptor d : content.blobs()) {
         Path algorithm = Files.createDirectories(tmp.resolve("blobs").resolve(d.digest().algorithm()));
         try (OutputStream out = Files.newOutputStream(algorithm.resolve(d.digest().hex()), StandardOpenOption.CREATE_NEW)) {
-          copy(d, out);
+          write(content, d, out);
         }
       }
       // index.json last: a layout that has one is complete.
@@ -63,7 +63,7 @@ public final class Exporter {
         tar.directory("blobs/" + algorithm);
       }
       OutputStream entry = tar.beginFile("blobs/" + algorithm + "/" + d.digest().hex(), d.size());
-      copy(d, entry);
+      write(content, d, entry);
       tar.closeEntry();
     }
     tar.finish();
@@ -75,6 +75,15 @@ public final class Exporter {
    */
   public void dockerArchive(StoredImage image, Reference ref, OutputStream out) throws IOException {
     new DockerArchive(this, store).write(image, ref, new TarWriter(out));
+  }
+
+  private void write(LayoutContent content, Descriptor d, OutputStream out) throws IOException {
+    byte[] generated = content.generated(d.digest());
+    if (generated != null) {
+      out.write(generated);
+    } else {
+      copy(d, out);
+    }
   }
 
   /**

@@ -96,7 +96,7 @@ class ExporterTest {
   void ociArchiveIsTheLayoutWithTheManifestNamedByTagAndIsReproducible() throws Exception {
     TestImage image = TestImage.of(TestImage.standardLayers(), true);
     StoredImage stored = stored(image);
-    LayoutContent content = LayoutContent.of(stored, LayoutContent.annotations(ref));
+    LayoutContent content = LayoutContent.of(store, stored, LayoutContent.annotations(ref));
     ByteArrayOutputStream first = new ByteArrayOutputStream();
     new Exporter(store).ociArchive(content, first);
     ByteArrayOutputStream second = new ByteArrayOutputStream();
@@ -131,29 +131,83 @@ class ExporterTest {
 
   @Test
   void ociLayoutDirectoryTakesOverAnEmptyDirectoryAndLeavesNoTemporaries() throws Exception {
-    TestImage image = TestImage.of(TestImage.standardLayers(), false);
+    TestImage image = TestImage.of(TestImage.standardLayers(), true);
     StoredImage stored = stored(image);
     Path out = Files.createDirectory(dir.resolve("layout"));
-    new Exporter(store).ociLayout(LayoutContent.of(stored, LayoutContent.annotations(ref)), out);
+    new Exporter(store).ociLayout(LayoutContent.of(store, stored, LayoutContent.annotations(ref)), out);
 
     try (Stream<Path> s = Files.list(dir)) {
       assertEquals(Set.of("store", "layout"), s.map(p -> p.getFileName().toString()).collect(Collectors.toSet()));
     }
-    Set<String> blobs;
-    try (Stream<Path> s = Files.list(out.resolve("blobs/sha256"))) {
-      blobs = s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
-    }
     Set<String> want = new java.util.HashSet<>(Set.of(image.manifestDigest.hex(), image.configDigest.hex()));
     image.layerDigests.forEach(l -> want.add(l.hex()));
-    assertEquals(want, blobs);
-    for (String hex : blobs) {
-      assertEquals("sha256:" + hex, sha256(Files.readAllBytes(out.resolve("blobs/sha256").resolve(hex))));
-    }
+    assertEquals(want, blobsOf(out));
     JsonNode m = Json.MAPPER.readTree(out.resolve("index.json").toFile()).get("manifests").get(0);
     assertEquals(image.manifestDigest.toString(), m.get("digest").asText());
-    assertEquals(MediaTypes.DOCKER_MANIFEST, m.get("mediaType").asText(), "a docker manifest keeps its media type");
     assertTrue(PosixFilePermissions.toString(Files.getPosixFilePermissions(out)).startsWith("rwx"),
         "the layout directory is the user's, not a private temporary");
+  }
+
+  private static Set<String> blobsOf(Path layout) throws IOException {
+    Set<String> blobs;
+    try (Stream<Path> s = Files.list(layout.resolve("blobs/sha256"))) {
+      blobs = s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+    }
+    for (String hex : blobs) {
+      assertEquals("sha256:" + hex, sha256(Files.readAllBytes(layout.resolve("blobs/sha256").resolve(hex))));
+    }
+    return blobs;
+  }
+
+  @Test
+  void aDockerManifestTakesItsOciFormWithTheSameConfigAndLayers() throws Exception {
+    TestImage image = TestImage.of(TestImage.standardLayers(), false);
+    StoredImage stored = stored(image);
+    Path out = dir.resolve("layout");
+    new Exporter(store).ociLayout(LayoutContent.of(store, stored, LayoutContent.annotations(ref)), out);
+    JsonNode top = Json.MAPPER.readTree(out.resolve("index.json").toFile()).get("manifests").get(0);
+    assertEquals(MediaTypes.OCI_MANIFEST, top.get("mediaType").asText(), "skopeo's oci: reader sees OCI types only");
+    Digest converted = Digest.parse(top.get("digest").asText());
+    assertNotEquals(image.manifestDigest, converted);
+    Set<String> want = new java.util.HashSet<>(Set.of(converted.hex(), image.configDigest.hex()));
+    image.layerDigests.forEach(l -> want.add(l.hex()));
+    assertEquals(want, blobsOf(out), "the Docker manifest itself is not exported, its OCI form is");
+    JsonNode m = Json.MAPPER.readTree(out.resolve("blobs/sha256/" + converted.hex()).toFile());
+    assertEquals(MediaTypes.OCI_MANIFEST, m.get("mediaType").asText());
+    assertEquals(MediaTypes.OCI_CONFIG, m.get("config").get("mediaType").asText());
+    assertEquals(image.configDigest.toString(), m.get("config").get("digest").asText());
+    for (int i = 0; i < image.layerDigests.size(); i++) {
+      assertEquals(MediaTypes.OCI_LAYER_GZIP, m.get("layers").get(i).get("mediaType").asText());
+      assertEquals(image.layerDigests.get(i).toString(), m.get("layers").get(i).get("digest").asText());
+    }
+    assertEquals(top.get("size").asLong(), Files.size(out.resolve("blobs/sha256/" + converted.hex())));
+  }
+
+  @Test
+  void aDockerListTakesItsOciFormOverConvertedChildren() throws Exception {
+    TestImage a = TestImage.of(List.of(new TarBuilder().file("a", "a").build()), false);
+    TestImage b = TestImage.of(List.of(new TarBuilder().file("b", "b").build()), false);
+    String list = new String(StoreFixture.index(List.of(a, b), List.of("linux/amd64", "linux/arm64/v8")),
+        StandardCharsets.UTF_8).replace(MediaTypes.OCI_INDEX, MediaTypes.DOCKER_LIST);
+    StoreFixture.put(store, a);
+    StoreFixture.put(store, b);
+    Descriptor root = StoreFixture.write(store, list.getBytes(StandardCharsets.UTF_8)).withMediaType(MediaTypes.DOCKER_LIST);
+    LayoutContent all = LayoutContent.allPlatforms(store, root, Map.of()).orElseThrow();
+    assertEquals(MediaTypes.OCI_INDEX, all.top().mediaType());
+    assertEquals(all.top().digest(), Digest.sha256(all.generated(all.top().digest())));
+    JsonNode index = Json.MAPPER.readTree(all.generated(all.top().digest()));
+    assertEquals(MediaTypes.OCI_INDEX, index.get("mediaType").asText());
+    assertEquals("arm64", index.get("manifests").get(1).get("platform").get("architecture").asText());
+    for (JsonNode child : index.get("manifests")) {
+      assertEquals(MediaTypes.OCI_MANIFEST, child.get("mediaType").asText());
+      Digest d = Digest.parse(child.get("digest").asText());
+      byte[] manifest = all.generated(d);
+      assertEquals(d, Digest.sha256(manifest), "each child points at its OCI form");
+      assertEquals(child.get("size").asLong(), manifest.length);
+      assertTrue(all.blobs().stream().anyMatch(x -> x.digest().equals(d)));
+    }
+    assertEquals(1 + 2 + 2 + 2, all.blobs().size());
+    assertTrue(all.blobs().stream().noneMatch(x -> x.digest().equals(a.manifestDigest)));
   }
 
   @ParameterizedTest(name = "{0} layers")
@@ -256,7 +310,7 @@ class ExporterTest {
     Exporter exporter = new Exporter(store);
     JpullException e = assertThrows(JpullException.class, () -> Destination.file(dest, out -> {
       if (format.equals("oci-archive")) {
-        exporter.ociArchive(LayoutContent.of(stored, Map.of()), out);
+        exporter.ociArchive(LayoutContent.of(store, stored, Map.of()), out);
       } else {
         exporter.dockerArchive(stored, ref, out);
       }
@@ -293,7 +347,7 @@ class ExporterTest {
 
     assertTrue(LayoutContent.allPlatforms(store, root, Map.of()).isEmpty(), "arm64's layer is missing");
     StoredImage one = StoredImage.find(store, root, AMD64, ref.toString()).orElseThrow();
-    LayoutContent single = LayoutContent.of(one, Map.of());
+    LayoutContent single = LayoutContent.of(store, one, Map.of());
     assertEquals(amd64.manifestDigest, single.top().digest());
     assertEquals("linux/amd64", single.top().platform().toString(), "the index's platform is kept for index.json");
 
