@@ -52,10 +52,10 @@ import picocli.CommandLine.Spec;
     description = {"Write an image from the store as an OCI layout directory, an OCI archive or a docker archive.",
         "The image is pulled first (without unpacking) when the store does not hold it; --local forbids that.", "",
         "Examples:",
-        "  jpull export alpine:3.19 alpine.tar                    # docker load -i alpine.tar",
-        "  jpull export --format oci alpine:3.19 ./alpine-oci     # skopeo inspect oci:./alpine-oci:3.19",
-        "  jpull export --format oci-archive --all-platforms alpine:3.19 alpine-oci.tar",
-        "  jpull export alpine:3.19 - | docker load"})
+        "  jpull export alpine:3.19 alpine.tar",
+        "  jpull export alpine:3.19 - | docker load",
+        "  jpull export --format oci alpine:3.19 ./alpine-oci",
+        "  jpull export --format oci-archive --all-platforms alpine:3.19 alpine-oci.tar"})
 final class ExportCommand implements Callable<Integer>, JsonAware {
   private static final String STDOUT = "-";
 
@@ -155,6 +155,11 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
         image = StoredImage.find(store, root, matcher, name).filter(i -> i.layersPresent(store))
             .orElseThrow(() -> incomplete());
         content = LayoutContent.of(store, image, annotations);
+        if (!pulled && !matcher.matches(image.platform())) {
+          // A single-platform image is what it is; the pull warns the same way.
+          output.warn("the image " + ref + " is for " + image.platform() + ", which does not match the requested "
+              + "platform " + matcher.wanted());
+        }
       }
       StoredImage chosen = image;
       write(exporter, content, chosen, directory);
