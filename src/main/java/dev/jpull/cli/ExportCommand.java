@@ -130,7 +130,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     output = Output.create(progress, spec.commandLine(), events);
     String name = ref.toString();
     try (LocalContentStore store = StoreLocation.open(main); Closeable lease = store.lease()) {
-      Optional<Descriptor> recorded = store.lookup(name);
+      Optional<Descriptor> recorded = stored(store);
       long downloaded = 0;
       boolean pulled = false;
       if (recorded.isEmpty() || !complete(store, recorded.get(), matcher)) {
@@ -143,7 +143,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
         downloaded = r.downloaded();
         pulled = true;
       }
-      Descriptor root = store.lookup(name).orElseThrow(() -> new JpullException(Kind.NOT_FOUND,
+      Descriptor root = stored(store).orElseThrow(() -> new JpullException(Kind.NOT_FOUND,
           "export " + ref + ": the image vanished from the store (removed by another process?)"));
       Exporter exporter = new Exporter(store);
       Map<String, String> annotations = LayoutContent.annotations(ref);
@@ -167,6 +167,19 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       finish(root, chosen, size, downloaded, pulled);
     }
     return 0;
+  }
+
+  /**
+   * The image the reference names in the store: recorded under its name, or, for a reference with a
+   * digest, any stored document with that digest (pulled under another name).
+   */
+  private Optional<Descriptor> stored(LocalContentStore store) throws IOException {
+    Optional<Descriptor> recorded = store.lookup(ref.toString());
+    if (recorded.isPresent() || ref.digest() == null || !store.contains(ref.digest())) {
+      return recorded;
+    }
+    long size = java.nio.file.Files.size(store.blobPath(ref.digest()));
+    return Optional.of(Handlers.read(store, new Descriptor("", ref.digest(), size)).descriptor());
   }
 
   /** Checks what can be checked before any work; a usage error exits 2. Returns the layout directory for oci. */
@@ -194,6 +207,10 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     }
     if (dest.isEmpty()) {
       throw new ParameterException(cli, "DEST is empty");
+    }
+    if (format.archive() && !toStdout() && java.nio.file.Files.isDirectory(Path.of(dest))) {
+      throw new ParameterException(cli, "DEST " + dest + " is a directory; name a file, or use --format oci for a "
+          + "layout directory");
     }
     return format.archive() ? null : Targets.emptyDirectory(Path.of(dest), "DEST");
   }

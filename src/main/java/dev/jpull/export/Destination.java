@@ -60,16 +60,21 @@ public final class Destination {
     Path parent = target.getParent();
     Files.createDirectories(parent);
     Path tmp = sibling(target);
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), Exporter.BUFFER);
-      body.write(out);
-      out.flush();
-      ch.force(true);
+    Thread cleanup = onExit(tmp);
+    try {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), Exporter.BUFFER);
+        body.write(out);
+        out.flush();
+        ch.force(true);
+      }
+      move(tmp, target);
     } catch (IOException | RuntimeException e) {
       Files.deleteIfExists(tmp);
       throw e;
+    } finally {
+      removeHook(cleanup);
     }
-    move(tmp, target);
   }
 
   /** Fills a new directory in place of {@code dest}, which must be absent or an empty directory. */
@@ -77,6 +82,7 @@ public final class Destination {
     Path target = dest.toAbsolutePath().normalize();
     Files.createDirectories(target.getParent());
     Path tmp = Files.createDirectory(sibling(target));
+    Thread cleanup = onExit(tmp);
     try {
       tree.fill(tmp);
       // rename(2) replaces an empty directory, so an empty DEST given by the user is taken over whole.
@@ -84,6 +90,23 @@ public final class Destination {
     } catch (IOException | RuntimeException e) {
       deleteTree(tmp);
       throw e;
+    } finally {
+      removeHook(cleanup);
+    }
+  }
+
+  /** Ctrl-C or SIGTERM while writing: the JVM runs this on its way out, so no temporary is left behind. */
+  private static Thread onExit(Path tmp) {
+    Thread hook = new Thread(() -> deleteTree(tmp), "jpull-export-cleanup");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running.
     }
   }
 

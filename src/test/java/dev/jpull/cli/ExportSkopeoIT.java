@@ -253,7 +253,9 @@ class ExportSkopeoIT {
     assertEquals(2, notEmpty.exit(), notEmpty.stderr());
     Run badFormat = jpull(dir, "export", "--format", "tarball", ref, dir.resolve("y.tar").toString());
     assertEquals(2, badFormat.exit(), badFormat.stderr());
-    for (Run r : List.of(dirToStdout, allDocker, notEmpty, badFormat)) {
+    Run archiveIntoDirectory = jpull(dir, "export", "--local", ref, dir.resolve("full").toString());
+    assertEquals(2, archiveIntoDirectory.exit(), archiveIntoDirectory.stderr());
+    for (Run r : List.of(dirToStdout, allDocker, notEmpty, badFormat, archiveIntoDirectory)) {
       assertEquals(0, r.stdout().length, r.out());
       assertTrue(r.stderr().startsWith("jpull: error: "), r.stderr());
     }
@@ -282,6 +284,13 @@ class ExportSkopeoIT {
         transport).stdout());
     assertEquals("arm64", arm.get("Architecture").asText(), "skopeo picks arm64's image from the exported index");
     assertEquals(List.of(arm64.layerDigests.get(0).toString()), Json.MAPPER.convertValue(arm.get("Layers"), List.class));
+
+    // By digest: the index is found in the store although it was recorded under its tag.
+    Path byDigest = dir.resolve("by-digest.tar");
+    Run pinned = jpull(dir, "export", "--local", "--all-platforms", "--format", "oci-archive",
+        registry.hostPort() + "/test/multi@" + indexDigest, byDigest.toString());
+    assertEquals(0, pinned.exit(), pinned.stderr());
+    assertEquals(indexDigest, Digest.sha256(skopeo(dir, "inspect", "--raw", "oci-archive:" + byDigest).stdout()));
 
     Run one = jpull(dir, "export", "--local", "--platform", "linux/arm64", "--format", "oci-archive", ref,
         dir.resolve("arm64.tar").toString());
