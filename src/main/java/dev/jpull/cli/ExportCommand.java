@@ -161,10 +161,9 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
               + "platform " + matcher.wanted());
         }
       }
-      StoredImage chosen = image;
-      write(exporter, content, chosen, directory);
+      write(exporter, content, image, directory);
       long size = content.blobs().stream().mapToLong(Descriptor::size).sum();
-      finish(root, chosen, size, downloaded, pulled);
+      finish(root, image, size, downloaded, pulled);
     }
     return 0;
   }
