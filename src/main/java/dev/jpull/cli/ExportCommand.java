@@ -263,6 +263,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       case DOCKER_ARCHIVE -> out -> exporter.dockerArchive(image, ref, out);
       case OCI -> null;
     };
+    Thread interrupted = onInterrupt();
     try {
       if (body == null) {
         exporter.ociLayout(content, directory);
@@ -279,7 +280,30 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     } catch (IOException e) {
       String target = toStdout() ? "stdout" : dest;
       throw new JpullException(Kind.LOCAL_IO, "export " + ref + " to " + target + ": " + Failures.message(e), e);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(interrupted);
+      } catch (IllegalStateException e) {
+        // Already shutting down: the hook is running.
+      }
     }
+  }
+
+  /**
+   * SIGINT or SIGTERM while writing: the JVM exits with 130 or 143 after its hooks, this one saying so in
+   * the contract's one error line (and event); {@link Destination} removes its temporaries in its own hook.
+   */
+  private Thread onInterrupt() {
+    Thread hook = new Thread(() -> {
+      String message = "export " + ref + " interrupted; " + (toStdout() ? "the archive on stdout is incomplete"
+          : dest + " was not written");
+      output.on(new ProgressEvent.Failed(ExitCodes.SIGINT, "interrupted", message));
+      output.finish();
+      System.err.println("jpull: error: " + message);
+      System.err.flush();
+    }, "jpull-export-interrupt");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
   }
 
   private void finish(Descriptor root, StoredImage image, long size, long downloaded, boolean pulled) {
