@@ -297,27 +297,29 @@ class ExporterTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"oci-archive", "docker-archive"})
-  void aBlobCorruptedInTheStoreFailsTheExportAndLeavesNoFile(String format) throws Exception {
+  @ValueSource(strings = {"oci", "oci-archive", "docker-archive"})
+  void aBlobCorruptedInTheStoreFailsTheExportAndLeavesNothing(String format) throws Exception {
     TestImage image = TestImage.of(TestImage.standardLayers(), true);
     StoredImage stored = stored(image);
-    Path blob = store.blobPath(image.layerDigests.get(0));
+    Path blob = store.blobPath(image.layerDigests.get(1));
     byte[] bytes = Files.readAllBytes(blob);
     bytes[bytes.length / 2] ^= 0x55;
     blob.toFile().setWritable(true);
     Files.write(blob, bytes);
-    Path dest = dir.resolve("out/image.tar");
+    Path dest = dir.resolve("out/image");
     Exporter exporter = new Exporter(store);
-    JpullException e = assertThrows(JpullException.class, () -> Destination.file(dest, out -> {
-      if (format.equals("oci-archive")) {
-        exporter.ociArchive(LayoutContent.of(store, stored, Map.of()), out);
-      } else {
-        exporter.dockerArchive(stored, ref, out);
+    LayoutContent content = LayoutContent.of(store, stored, Map.of());
+    JpullException e = assertThrows(JpullException.class, () -> {
+      switch (format) {
+        case "oci" -> exporter.ociLayout(content, dest);
+        case "oci-archive" -> Destination.file(dest, out -> exporter.ociArchive(content, out));
+        default -> Destination.file(dest, out -> exporter.dockerArchive(stored, ref, out));
       }
-    }));
+    });
     assertEquals(Kind.VERIFICATION, e.kind(), e.getMessage());
+    assertTrue(e.getMessage().contains(image.layerDigests.get(1).toString()), e.getMessage());
     try (Stream<Path> s = Files.list(dest.getParent())) {
-      assertEquals(List.of(), s.toList(), "neither the archive nor a temporary file is left");
+      assertEquals(List.of(), s.toList(), "neither the export nor a temporary is left");
     }
   }
 
