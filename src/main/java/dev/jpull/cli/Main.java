@@ -43,6 +43,7 @@ public final class Main implements Runnable {
     m.put("images", ImagesCommand::new);
     m.put("inspect", InspectCommand::new);
     m.put("unpack", UnpackCommand::new);
+    m.put("export", ExportCommand::new);
     m.put("rm", RmCommand::new);
     m.put("gc", GcCommand::new);
     m.put("fsck", FsckCommand::new);

@@ -24,6 +24,14 @@ final class Output implements ProgressListener {
   }
 
   static Output create(ProgressMode mode, CommandLine cli) {
+    return create(mode, cli, System.out);
+  }
+
+  /**
+   * As {@link #create(ProgressMode, CommandLine)}, with the JSON event stream on {@code json}: stderr when
+   * stdout carries data (an archive streamed to {@code -}), since progress never shares stdout with data.
+   */
+  static Output create(ProgressMode mode, CommandLine cli, java.io.PrintStream json) {
     java.util.Map<String, String> env = System.getenv();
     boolean terminal = interactive() && !"dumb".equals(env.get("TERM"));
     ProgressMode m = mode == ProgressMode.AUTO ? (terminal ? ProgressMode.TTY : ProgressMode.PLAIN) : mode;
@@ -31,7 +39,7 @@ final class Output implements ProgressListener {
       m = ProgressMode.PLAIN;
     }
     return switch (m) {
-      case JSON -> new Output(mode, new JsonRenderer(System.out), () -> { });
+      case JSON -> new Output(mode, new JsonRenderer(json), () -> { });
       case QUIET -> silent();
       case TTY -> {
         TtyRenderer tty = new TtyRenderer(System.err, TtyRenderer.width(env));
@@ -45,7 +53,7 @@ final class Output implements ProgressListener {
    * Whether the process talks to a terminal. Since JDK 22 {@code System.console()} is non-null even when
    * redirected, so {@code Console.isTerminal()} (22+) is asked when it exists.
    */
-  private static boolean interactive() {
+  static boolean interactive() {
     java.io.Console c = System.console();
     if (c == null) {
       return false;

@@ -16,12 +16,12 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  * a plain-tar type, discovered) by magic bytes. In-process only: no external decompressor is ever run
  * (CVE-2014-9357). gzip reads every concatenated member (JDK-7036144).
  */
-final class Decompression {
+public final class Decompression {
   private static final int BUFFER = 256 * 1024;
 
   private Decompression() {}
 
-  static InputStream open(InputStream blob, Descriptor layer) throws IOException {
+  public static InputStream open(InputStream blob, Descriptor layer) throws IOException {
     MediaTypes.Compression declared = MediaTypes.layerCompression(layer.mediaType());
     if (declared == null) {
       throw new JpullException(Kind.UNSUPPORTED, "layer " + layer.digest() + " has unsupported media type "

@@ -91,7 +91,7 @@ class ExitCodeIT {
 
   @Test
   void everyVerbHasHelpWithADescriptionAndExamples() throws Exception {
-    for (String verb : List.of("pull", "images", "inspect", "unpack", "rm", "gc", "fsck", "tags", "login", "logout",
+    for (String verb : List.of("pull", "images", "inspect", "unpack", "export", "rm", "gc", "fsck", "tags", "login", "logout",
         "completion")) {
       Result r = Launcher.run(dir, verb, "--help");
       assertEquals(0, r.exit(), verb + ": " + r.stderr());
