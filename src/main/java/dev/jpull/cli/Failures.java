@@ -29,7 +29,9 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
     String message = oneLine(e.getMessage()) + " (see '" + name + " --help')";
     line(cli.getErr(), message);
     if (wantsJson(args)) {
-      JsonErrors.print(cli.getOut(), ExitCodes.USAGE, "usage", message);
+      // export to "-" keeps stdout for the archive: its events, this one included, go to stderr.
+      boolean stdoutIsData = "export".equals(Main.verb(args)) && java.util.Arrays.asList(args).contains("-");
+      JsonErrors.print(stdoutIsData ? cli.getErr() : cli.getOut(), ExitCodes.USAGE, "usage", message);
     }
     return ExitCodes.USAGE;
   }
