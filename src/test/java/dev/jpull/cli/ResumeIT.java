@@ -25,9 +25,12 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A pull SIGKILLed in the middle of a large layer resumes: the next pull asks only for the bytes the
@@ -117,23 +120,37 @@ class ResumeIT {
     assertEquals(LAYER_DATA, Files.size(big), "the layer unpacked whole");
   }
 
-  @Test
-  void terminatedPullExits143KeepsThePartialAndEndsItsEventsWithOneError(@TempDir Path dir) throws Exception {
+  @ParameterizedTest(name = "SIG{0} exits {1}")
+  @CsvSource({"TERM, 143", "INT, 130"})
+  void interruptedPullKeepsThePartialAndEndsItsEventsWithOneError(String signal, int code, @TempDir Path dir)
+      throws Exception {
     Path store = dir.resolve("store");
     Path partial = store.resolve("ingest").resolve(layer.hex()).resolve("data");
     Process p = startThrottled(dir, store, proxy.hostPort() + "/test/big:1", "term");
     long seen = waitForGrowth(p, partial, layerSize / 5, dir.resolve("term.err"));
-    p.destroy(); // SIGTERM
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "SIGTERM ends the pull");
+    if (signal.equals("INT") && ignoresSigint(p.pid())) {
+      p.destroyForcibly();
+      Assumptions.abort("SIGINT is ignored by processes started here (a background job): cannot interrupt");
+    }
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start();
+    assertEquals(0, kill.waitFor());
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS), "SIG" + signal + " ends the pull");
     String stderr = Files.readString(dir.resolve("term.err"));
-    assertEquals(143, p.exitValue(), stderr);
+    assertEquals(code, p.exitValue(), stderr);
     List<String> errors = stderr.lines().filter(l -> l.startsWith("jpull: error: ")).toList();
     assertEquals(1, errors.size(), stderr);
     assertFalse(stderr.contains("\tat "), "no stack trace without --debug: " + stderr);
     JsonNode error = PullEvents.terminal(PullEvents.parse(Files.readString(dir.resolve("term.out"))), "error");
-    assertEquals(143, error.get("code").asInt(), "the event's code is the exit code: " + error);
+    assertEquals(code, error.get("code").asInt(), "the event's code is the exit code: " + error);
     assertTrue(Files.size(partial) >= seen, "the partial is kept for the next pull to resume");
     assertFalse(Files.exists(store.resolve("blobs/sha256").resolve(layer.hex())));
+  }
+
+  /** Whether the process ignores SIGINT (inherited from a shell that started us in the background). */
+  private static boolean ignoresSigint(long pid) throws Exception {
+    String mask = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+        .filter(l -> l.startsWith("SigIgn:")).findFirst().orElse("SigIgn: 0").substring(7).strip();
+    return (Long.parseUnsignedLong(mask, 16) & (1L << 1)) != 0; // bit n-1 for signal n; SIGINT is 2
   }
 
   /** Starts a pull through the throttled forwarder, stdout and stderr to {@code name}.out/.err. */
