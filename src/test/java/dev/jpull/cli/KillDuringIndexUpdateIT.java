@@ -56,6 +56,7 @@ class KillDuringIndexUpdateIT {
       int killedInsideUpdate = 0;
       for (int round = 0; round < ROUNDS; round++) {
         boolean targeted = round % 2 == 0;
+        long since = System.currentTimeMillis(); // a temp index older than this was left by an earlier round
         List<Process> pulls = new ArrayList<>();
         for (int j = 0; j < PER_ROUND; j++) {
           String ref = refs.get((round * PER_ROUND + j) % TAGS);
@@ -70,7 +71,7 @@ class KillDuringIndexUpdateIT {
         String when;
         if (targeted) {
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-          while (!Files.exists(temp) && System.nanoTime() < deadline && pulls.stream().anyMatch(Process::isAlive)) {
+          while (!written(temp, since) && System.nanoTime() < deadline && pulls.stream().anyMatch(Process::isAlive)) {
             Thread.sleep(2);
           }
           when = "when index.json.tmp appeared";
@@ -83,7 +84,7 @@ class KillDuringIndexUpdateIT {
         for (Process p : pulls) {
           assertTrue(p.waitFor(30, TimeUnit.SECONDS), "a killed pull ends");
         }
-        if (Files.exists(temp)) {
+        if (written(temp, since)) {
           killedInsideUpdate++;
         }
         assertIndexReadable(index, "round " + round + " killed " + when + " (seed " + seed + ")");
@@ -116,6 +117,15 @@ class KillDuringIndexUpdateIT {
         assertEquals(List.of(), left.toList(), "gc removes the partials of killed pulls");
       }
       assertEquals(listed, indexNames(index), "gc keeps every reference");
+    }
+  }
+
+  /** Whether {@code temp} exists and was written at or after {@code since} (epoch millis). */
+  private static boolean written(Path temp, long since) {
+    try {
+      return Files.getLastModifiedTime(temp).toMillis() >= since - 10; // coarse file-system clocks
+    } catch (java.io.IOException e) {
+      return false; // absent, or renamed away just now
     }
   }
 
