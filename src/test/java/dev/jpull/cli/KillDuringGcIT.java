@@ -11,7 +11,6 @@ import dev.jpull.testing.PullEvents;
 import dev.jpull.testing.RegistryServer;
 import dev.jpull.testing.TarBuilder;
 import dev.jpull.testing.TestImage;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;

@@ -7,15 +7,14 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.jpull.oci.Digest;
-import dev.jpull.oci.Json;
 import dev.jpull.testing.CountingForwarder;
 import dev.jpull.testing.ImagePusher;
 import dev.jpull.testing.Launcher;
-import dev.jpull.testing.PullEvents;
 import dev.jpull.testing.Launcher.Result;
+import dev.jpull.testing.OneLayerImage;
+import dev.jpull.testing.PullEvents;
 import dev.jpull.testing.RegistryServer;
 import dev.jpull.testing.TarBuilder;
-import dev.jpull.testing.OneLayerImage;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -72,16 +72,21 @@ public final class CountingForwarder implements AutoCloseable {
 
   private void accept() {
     while (!server.isClosed()) {
+      Socket client;
       try {
-        Socket client = server.accept();
-        connections.incrementAndGet();
+        client = server.accept();
+      } catch (IOException e) {
+        return; // closed
+      }
+      connections.incrementAndGet();
+      sockets.add(client);
+      try {
         Socket upstream = new Socket(upstreamHost, upstreamPort);
-        sockets.add(client);
         sockets.add(upstream);
         threads.execute(() -> pump(client, upstream, false));
         threads.execute(() -> pump(upstream, client, true));
       } catch (IOException e) {
-        return; // closed
+        closeQuietly(client); // upstream down: the client sees a closed connection, as it would without us
       }
     }
   }
