@@ -26,12 +26,16 @@ final class Interrupts implements AutoCloseable {
   static Interrupts install(Runnable cancel, Output output) {
     watchSignals();
     Thread hook = new Thread(() -> {
-      cancel.run();
+      // Report before cancelling: the cancelled pull then fails on its own thread too, and its report (a
+      // second error line, an event with SIGINT's code) must find this one already made.
       String message = "interrupted; partial downloads are kept and resumed by the next pull";
       output.on(new ProgressEvent.Failed(EXIT_CODE.get(), "interrupted", message));
       output.finish();
-      System.err.println("jpull: error: " + message);
-      System.err.flush();
+      if (Failures.claimErrorLine()) {
+        System.err.println("jpull: error: " + message);
+        System.err.flush();
+      }
+      cancel.run();
     }, "jpull-interrupt");
     Runtime.getRuntime().addShutdownHook(hook);
     return new Interrupts(hook);
