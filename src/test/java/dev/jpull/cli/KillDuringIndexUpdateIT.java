@@ -34,7 +34,7 @@ class KillDuringIndexUpdateIT {
   private static final int ROUNDS = 4;
   private static final int PER_ROUND = 2;
   /** IndexFile.PAUSE_PROPERTY: the store sleeps this long between writing index.json.tmp and the rename. */
-  private static final String PAUSE = "-Ddev.jpull.content.pauseBeforeIndexRename=400";
+  private static final String PAUSE = "-Ddev.jpull.content.pauseBeforeIndexRename=250";
 
   @Test
   void killedPullsAlwaysLeaveAReadableIndex(@TempDir Path dir) throws Exception {
@@ -76,7 +76,7 @@ class KillDuringIndexUpdateIT {
           }
           when = "when index.json.tmp appeared";
         } else {
-          long delay = 200 + random.nextInt(1800);
+          long delay = 200 + random.nextInt(1000);
           Thread.sleep(delay);
           when = "after " + delay + " ms";
         }
