@@ -14,6 +14,16 @@ import picocli.CommandLine.ParseResult;
  * {@link ExitCodes}.
  */
 final class Failures implements IExecutionExceptionHandler, IParameterExceptionHandler {
+  private static final java.util.concurrent.atomic.AtomicBoolean ERROR_PRINTED =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Claims this process's one error line: an interrupted pull fails twice, in the interrupt hook and on
+   * its own cancelled thread, and only the first to claim prints.
+   */
+  static boolean claimErrorLine() {
+    return ERROR_PRINTED.compareAndSet(false, true);
+  }
 
   @Override
   public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
@@ -88,8 +98,10 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
   }
 
   private static void line(PrintWriter err, String message) {
-    err.println("jpull: error: " + message);
-    err.flush();
+    if (claimErrorLine()) {
+      err.println("jpull: error: " + message);
+      err.flush();
+    }
   }
 
   private static boolean debug(ParseResult parsed) {

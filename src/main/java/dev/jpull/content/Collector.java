@@ -99,6 +99,11 @@ final class Collector {
         kept += marker ? 0 : 1;
         continue;
       }
+      if (!marker && chain != null && Files.deleteIfExists(paths.treeMarker(chain))) {
+        // The marker goes first (it sorts after its tree): a gc killed inside the tree must not leave a
+        // half-deleted tree marked complete, which the next pull would reuse as it is.
+        DurableFiles.fsyncDirectory(paths.rootfsDir());
+      }
       bytesFreed += Trees.delete(f);
       if (chain == null) {
         strayRemoved++;

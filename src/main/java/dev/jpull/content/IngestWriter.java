@@ -64,6 +64,10 @@ final class IngestWriter implements Writer {
       if (!sameBlob) {
         Files.deleteIfExists(paths.ingestData(d));
         DurableFiles.replace(paths.ingestMeta(d), dir.resolve("meta.tmp"), Json.MAPPER.writeValueAsBytes(want), () -> { });
+      } else if (Files.isRegularFile(paths.ingestData(d), LinkOption.NOFOLLOW_LINKS)) {
+        // A commit killed between its chmod and its rename leaves a read-only partial: writable again, or
+        // every later pull of this blob fails with "permission denied" (except as root).
+        DurableFiles.setMode(paths.ingestData(d), DurableFiles.PRIVATE_FILE);
       }
       ch = FileChannel.open(paths.ingestData(d), Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
           StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), DurableFiles.privateFileAttr());
