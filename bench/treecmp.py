@@ -79,6 +79,9 @@ def differences(a, b, limit=20):
 def main(argv):
     ignore_owner = "--ignore-owner" in argv
     args = [a for a in argv if not a.startswith("--")]
+    if len(args) != 2:
+        print(*__doc__.strip().splitlines()[2:4], sep="\n", file=sys.stderr)
+        return 2
     if "--snapshot" in argv:
         with open(args[1], "w") as f:
             json.dump(snapshot(args[0], ignore_owner), f)
