@@ -69,7 +69,9 @@ def differences(a, b, limit=20):
             out.append(f"only in B: {p}")
         elif a[p] != b[p]:
             keys = sorted(k for k in a[p].keys() | b[p].keys() if a[p].get(k) != b[p].get(k))
-            out.append(f"differs: {p}: " + ", ".join(f"{k} {a[p].get(k)} vs {b[p].get(k)}" for k in keys))
+            show = lambda k, v: oct(v) if k == "mode" and v is not None else v  # noqa: E731
+            out.append(f"differs: {p}: " + ", ".join(f"{k} {show(k, a[p].get(k))} vs {show(k, b[p].get(k))}"
+                                                     for k in keys))
         if len(out) >= limit:
             out.append("…")
             break
