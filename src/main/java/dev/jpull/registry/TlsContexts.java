@@ -34,11 +34,11 @@ final class TlsContexts {
 
   static void apply(OkHttpClient.Builder b, RegistryHost.Tls tls, String host) throws JpullException {
     try {
-      X509TrustManager trust = tls.verify() ? trustManager(tls.caCertificates()) : TrustAll.INSTANCE;
       KeyManager[] keys = keyManagers(tls.clientCertificates());
       if (tls.caCertificates().isEmpty() && keys == null && tls.verify()) {
-        return; // the platform default is already right
+        return; // the platform default is already right (and OkHttp loads it only if TLS is used)
       }
+      X509TrustManager trust = tls.verify() ? trustManager(tls.caCertificates()) : TrustAll.INSTANCE;
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(keys, new TrustManager[] {trust}, new SecureRandom());
       b.sslSocketFactory(ctx.getSocketFactory(), trust);

@@ -24,6 +24,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
+import okhttp3.ConnectionSpec;
 import okhttp3.Dispatcher;
 import okhttp3.Dns;
 import okhttp3.EventListener;
@@ -75,7 +76,10 @@ final class Transport {
         .followSslRedirects(false)
         .retryOnConnectionFailure(false)
         .addInterceptor(new BindingInterceptor())
-        .eventListenerFactory(call -> new LiveCalls());
+        .eventListenerFactory(call -> new LiveCalls())
+        // Cleartext only: OkHttp would otherwise load the platform trust store (~150 ms of a no-op pull)
+        // even for a plain-HTTP registry. https gets its own client in clientFor().
+        .connectionSpecs(List.of(ConnectionSpec.CLEARTEXT));
     if (options.dns() != null) {
       b.dns(options.dns());
     }
@@ -148,7 +152,7 @@ final class Transport {
     Request req = first;
     for (int hop = 0; ; hop++) {
       // A redirect target (blob storage, a CDN) gets no client certificate and no skip_verify.
-      OkHttpClient client = clientFor(origin(req.url()).equals(home) ? tls
+      OkHttpClient client = !req.url().isHttps() ? base : clientFor(origin(req.url()).equals(home) ? tls
           : new RegistryHost.Tls(true, tls.caCertificates(), List.of()), ctx);
       Call call = client.newCall(req);
       live.add(call);
@@ -193,7 +197,7 @@ final class Transport {
     if (c != null) {
       return c;
     }
-    OkHttpClient.Builder b = base.newBuilder();
+    OkHttpClient.Builder b = base.newBuilder().connectionSpecs(List.of(ConnectionSpec.MODERN_TLS));
     TlsContexts.apply(b, tls, ctx.host());
     c = b.build();
     OkHttpClient prev = clients.putIfAbsent(tls, c);
