@@ -77,7 +77,30 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    warmUp(verb(args));
     System.exit(run(args));
+  }
+
+  /**
+   * Initialises Jackson's mapper and loads OkHttp on the second core while picocli builds the command
+   * line: both are needed by every registry or store command and cost ~0.3 s of interpreted class
+   * initialisation, a third of a no-op pull. The main thread simply waits on the class init if it gets
+   * there first; a failure here is left for the real use to report.
+   */
+  private static void warmUp(String verb) {
+    if (verb == null || verb.equals("help") || verb.equals("completion")) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      try {
+        Class.forName("dev.jpull.oci.Json");
+        new okhttp3.OkHttpClient.Builder();
+      } catch (Throwable ignored) {
+        // reported where the classes are really used
+      }
+    }, "jpull-warm-up");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** Runs jpull and returns the exit code (tests call this in-process). */
