@@ -19,6 +19,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
@@ -55,13 +56,37 @@ public final class Rootfs {
   private final ProgressListener listener;
   private final boolean privileged;
   private final Map<Path, DirMeta> directories = new HashMap<>();
+  /**
+   * Parent directories already resolved in this tree, by their name in the layer. Only this Rootfs changes
+   * the tree, and every change that could make a cached resolution stale (a deletion, hence a replacement
+   * by a symlink) goes through {@link #remove}, which empties the cache: so the safety of a fresh
+   * resolution per entry (CVE-2025-47290) is kept without its ~15 stat calls per entry.
+   */
+  private final Map<String, Path> parents = new HashMap<>();
+  /** Directories whose setgid bit makes new entries inherit their group (so chown is never skipped there). */
+  private final Set<Path> setgidDirs = new HashSet<>();
+  /** What a newly created file and directory get without chmod (umask applied), measured once. */
+  private final int defaultFileMode;
+  private final int defaultDirMode;
+  private final int uid;
+  private final int gid;
   private final Set<String> warned = new HashSet<>();
   private final byte[] buffer = new byte[BUFFER];
 
-  private Rootfs(Path root, ProgressListener listener, boolean privileged) {
+  private Rootfs(Path root, ProgressListener listener, boolean privileged) throws IOException {
     this.root = root;
     this.listener = listener;
     this.privileged = privileged;
+    Path probe = root.resolve(".jpull-probe-" + ProcessHandle.current().pid());
+    Files.createDirectory(probe);
+    Path file = Files.createFile(probe.resolve("f"));
+    this.defaultFileMode = (Integer) Files.getAttribute(file, "unix:mode", NOFOLLOW) & 07777;
+    this.defaultDirMode = (Integer) Files.getAttribute(probe, "unix:mode", NOFOLLOW) & 07777;
+    int[] ids = fsIds();
+    this.uid = ids[0];
+    this.gid = ids[1];
+    Files.delete(file);
+    Files.delete(probe);
   }
 
   /** {@code root} is an existing empty directory. Owners and devices are applied only when running as root. */
@@ -75,6 +100,27 @@ public final class Rootfs {
       throw new JpullException(Kind.LOCAL_IO, "unpack target " + abs + " is not a directory");
     }
     return new Rootfs(abs, listener, privileged);
+  }
+
+  /**
+   * The filesystem uid and gid new entries get (Linux {@code /proc/self/status}); {@code -1} when unknown,
+   * which disables skipping chown. Not read from a probe file: a setgid root would lend it its group.
+   */
+  private static int[] fsIds() {
+    int[] ids = {-1, -1};
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        String[] f = line.split("\\s+");
+        if (f.length >= 5 && f[0].equals("Uid:")) {
+          ids[0] = Integer.parseInt(f[4]);
+        } else if (f.length >= 5 && f[0].equals("Gid:")) {
+          ids[1] = Integer.parseInt(f[4]);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return new int[] {-1, -1};
+    }
+    return ids;
   }
 
   static boolean runningAsRoot() {
@@ -149,26 +195,36 @@ public final class Rootfs {
       whiteout(comps, base, what, thisLayer);
       return;
     }
-    Path parent = mkdirs(comps.subList(0, comps.size() - 1), what);
+    Path parent = parentDir(comps, what);
     Path target = parent.resolve(base);
-    boolean exists = Files.exists(target, NOFOLLOW);
+    BasicFileAttributes existing = attributes(target);
     boolean isDir = type == TarEntry.Type.DIRECTORY;
-    if (exists && !(isDir && RootPath.isDirectory(target))) {
-      delete(target);
+    boolean existingDir = existing != null && existing.isDirectory();
+    if (existing != null && !(isDir && existingDir)) {
+      remove(target);
+      existingDir = false;
     }
     switch (type) {
       case DIRECTORY -> {
-        if (!RootPath.isDirectory(target)) {
+        boolean created = !existingDir;
+        if (created) {
           Files.createDirectory(target);
         }
-        owner(target, e);
-        setMode(target, e.mode() | 0700);
+        owner(target, e, parent);
+        if (!created || (e.mode() | 0700) != defaultDirMode) {
+          setMode(target, e.mode() | 0700);
+        }
+        if ((e.mode() & 02000) != 0) {
+          setgidDirs.add(target);
+        } else {
+          setgidDirs.remove(target);
+        }
         xattrs(target, e, what);
         directories.put(target, new DirMeta(e.mode(), e.mtime()));
       }
       case SYMLINK -> {
         Files.createSymbolicLink(target, Path.of(e.linkName()));
-        owner(target, e);
+        owner(target, e, parent);
         times(target, e);
       }
       case HARDLINK -> {
@@ -191,8 +247,10 @@ public final class Rootfs {
       case FILE -> {
         writeFile(target, data, e.size());
         // chown clears setuid/setgid: owner first, then the mode.
-        owner(target, e);
-        setMode(target, e.mode());
+        owner(target, e, parent);
+        if (e.mode() != defaultFileMode) {
+          setMode(target, e.mode());
+        }
         xattrs(target, e, what);
         times(target, e);
       }
@@ -213,6 +271,7 @@ public final class Rootfs {
       if (!RootPath.isDirectory(parent)) {
         return;
       }
+      parents.clear();
       hideLower(parent, thisLayer);
       return;
     }
@@ -221,7 +280,7 @@ public final class Rootfs {
       throw new JpullException(Kind.VERIFICATION, what + ": invalid whiteout");
     }
     if (RootPath.isDirectory(parent)) {
-      delete(parent.resolve(victim));
+      remove(parent.resolve(victim));
     }
   }
 
@@ -239,6 +298,34 @@ public final class Rootfs {
         }
       }
     }
+  }
+
+  /** The resolved parent directory of an entry, created if missing; cached until anything is removed. */
+  private Path parentDir(List<String> comps, String what) throws IOException {
+    List<String> dirs = comps.subList(0, comps.size() - 1);
+    String key = String.join("/", dirs);
+    Path cached = parents.get(key);
+    if (cached != null) {
+      return cached;
+    }
+    Path p = mkdirs(dirs, what);
+    parents.put(key, p);
+    return p;
+  }
+
+  private static BasicFileAttributes attributes(Path p) throws IOException {
+    try {
+      return Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+    } catch (java.nio.file.NoSuchFileException e) {
+      return null;
+    }
+  }
+
+  /** Every removal goes through here: it may turn a cached parent into something else. */
+  private void remove(Path p) throws IOException {
+    parents.clear();
+    setgidDirs.removeIf(d -> d.startsWith(p));
+    delete(p);
   }
 
   /** Creates the missing directories of a parent path inside the root; a non-directory in the way is replaced. */
@@ -260,7 +347,7 @@ public final class Rootfs {
           }
         }
       } else if (!RootPath.isDirectory(p)) {
-        delete(p);
+        remove(p);
         Files.createDirectory(p);
         setMode(p, 0755);
       }
@@ -307,7 +394,7 @@ public final class Rootfs {
       warnOnce(kind, "could not create " + kind + " " + what);
       return false;
     }
-    owner(target, e);
+    owner(target, e, null);
     setMode(target, e.mode());
     times(target, e);
     return true;
@@ -386,8 +473,17 @@ public final class Rootfs {
     }
   }
 
-  private void owner(Path p, TarEntry e) throws IOException {
+  /**
+   * Sets the recorded owner as root. Skipped when a new entry already has it: created by this process, it
+   * is owned by our uid and gid unless its parent's setgid bit gave it the parent's group ({@code parent}
+   * null means "unknown": always chown).
+   */
+  private void owner(Path p, TarEntry e, Path parent) throws IOException {
     if (!privileged) {
+      return;
+    }
+    if (e.uid() == uid && e.gid() == gid && parent != null && !setgidDirs.contains(parent)
+        && !parent.equals(root)) {
       return;
     }
     Files.setAttribute(p, "unix:gid", (int) e.gid(), NOFOLLOW);
