@@ -112,6 +112,16 @@ class PullIT {
     try (Stream<Path> trees = Files.list(store.resolve("rootfs"))) {
       assertEquals(0, trees.count(), "no tree marked complete");
     }
+
+    // The registry is fixed (same layer, right diff ID): the next pull into the same store succeeds.
+    new ImagePusher(registry.url()).push("test/bad", "1", TestImage.of(layers, true));
+    Result good = Launcher.run(dir, "--store", store.toString(), "pull", "--plain-http", "--progress", "json",
+        registry.hostPort() + "/test/bad:1");
+    assertEquals(0, good.exit(), good.stderr());
+    List<String> events = good.stdout().lines().toList();
+    com.fasterxml.jackson.databind.JsonNode done = dev.jpull.oci.Json.MAPPER.readTree(events.get(events.size() - 1));
+    assertEquals("done", done.get("type").asText());
+    assertEquals("a", Files.readString(Path.of(done.get("rootfs").asText()).resolve("a")));
   }
 
   @Test
