@@ -302,15 +302,40 @@ public final class Rootfs {
 
   /** The resolved parent directory of an entry, created if missing; cached until anything is removed. */
   private Path parentDir(List<String> comps, String what) throws IOException {
-    List<String> dirs = comps.subList(0, comps.size() - 1);
+    return dir(comps.subList(0, comps.size() - 1), what);
+  }
+
+  /**
+   * A directory of the tree by its name in the layer, resolved and created component by component on top of
+   * its (cached) parent: one stat per new directory. Anything but a plain directory in the way (a symlink to
+   * follow inside the root, a file to replace) takes the careful path, {@link #mkdirs}, from the root.
+   */
+  private Path dir(List<String> dirs, String what) throws IOException {
+    if (dirs.isEmpty()) {
+      return root;
+    }
     String key = String.join("/", dirs);
     Path cached = parents.get(key);
     if (cached != null) {
       return cached;
     }
-    Path p = mkdirs(dirs, what);
-    parents.put(key, p);
-    return p;
+    Path up = dir(dirs.subList(0, dirs.size() - 1), what);
+    Path p = up.resolve(dirs.get(dirs.size() - 1));
+    BasicFileAttributes a = attributes(p);
+    Path result;
+    if (a == null) {
+      Files.createDirectory(p);
+      if (defaultDirMode != 0755) {
+        setMode(p, 0755);
+      }
+      result = p;
+    } else if (a.isDirectory()) {
+      result = p;
+    } else {
+      result = mkdirs(dirs, what);
+    }
+    parents.put(key, result);
+    return result;
   }
 
   private static BasicFileAttributes attributes(Path p) throws IOException {
@@ -490,8 +515,9 @@ public final class Rootfs {
     Files.setAttribute(p, "unix:uid", (int) e.uid(), NOFOLLOW);
   }
 
+  /** atime is set to mtime (as umoci does without a PAX atime): with a null atime the JDK stats first. */
   private static void times(Path p, TarEntry e) throws IOException {
-    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(e.mtime(), null, null);
+    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(e.mtime(), e.mtime(), null);
   }
 
   private void warnOnce(String key, String message) {
