@@ -74,6 +74,7 @@ final class ErrorResponse {
     String hint = switch (kind) {
       case UNAUTHORIZED -> authSent ? "check the credentials for " + registry : "run `jpull login " + registry + "`";
       case RATE_LIMITED -> "wait and try again, or log in to get a higher pull limit";
+      case NOT_FOUND -> "check the repository name and tag ('jpull tags REPO' lists the tags)";
       default -> null;
     };
     return new RegistryException(kind, m.toString(), hint, status, codes);
