@@ -12,7 +12,6 @@ import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
-import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.Sizes;
 import dev.jpull.pull.PullOptions;
 import dev.jpull.pull.PullResult;
@@ -27,6 +26,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.Map;
@@ -108,13 +108,10 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
 
   @Override
   public void failed(int code, String kind, String message) {
-    if (output != null) {
-      output.on(new ProgressEvent.Failed(code, kind, message));
-      output.finish();
-    } else if (progress == ProgressMode.JSON) {
-      JsonErrors.print(toStdout() ? spec.commandLine().getErr() : spec.commandLine().getOut(), code, kind, message);
-    }
+    PrintWriter events = toStdout() ? spec.commandLine().getErr() : spec.commandLine().getOut();
+    JsonErrors.failed(output, progress, events, code, kind, message);
   }
+
 
   private boolean toStdout() {
     return STDOUT.equals(dest);
@@ -263,8 +260,9 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       case DOCKER_ARCHIVE -> out -> exporter.dockerArchive(image, ref, out);
       case OCI -> null;
     };
-    Thread interrupted = onInterrupt();
-    try {
+    // SIGINT/SIGTERM while writing: the contract's error line and event; Destination removes its temporaries.
+    String undone = toStdout() ? "the archive on stdout is incomplete" : dest + " was not written";
+    try (Interrupts ignored = Interrupts.install(() -> { }, output, "export " + ref + " interrupted; " + undone)) {
       if (body == null) {
         exporter.ociLayout(content, directory);
       } else if (toStdout()) {
@@ -280,40 +278,12 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     } catch (IOException e) {
       String target = toStdout() ? "stdout" : dest;
       throw new JpullException(Kind.LOCAL_IO, "export " + ref + " to " + target + ": " + Failures.message(e), e);
-    } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(interrupted);
-      } catch (IllegalStateException e) {
-        // Already shutting down: the hook is running.
-      }
     }
-  }
-
-  /**
-   * SIGINT or SIGTERM while writing: the JVM exits with 130 or 143 after its hooks, this one saying so in
-   * the contract's one error line (and event); {@link Destination} removes its temporaries in its own hook.
-   */
-  private Thread onInterrupt() {
-    Thread hook = new Thread(() -> {
-      String message = "export " + ref + " interrupted; " + (toStdout() ? "the archive on stdout is incomplete"
-          : dest + " was not written");
-      output.on(new ProgressEvent.Failed(ExitCodes.SIGINT, "interrupted", message));
-      output.finish();
-      System.err.println("jpull: error: " + message);
-      System.err.flush();
-    }, "jpull-export-interrupt");
-    Runtime.getRuntime().addShutdownHook(hook);
-    return hook;
   }
 
   private void finish(Descriptor root, StoredImage image, long size, long downloaded, boolean pulled) {
     if (output.json()) {
-      output.on(new ProgressEvent.Done(ref.toString(), root.digest().toString(),
-          image == null ? null : image.manifestDescriptor().digest().toString(),
-          image == null ? null : image.configDescriptor().digest().toString(),
-          image == null ? null : image.platform().toString(),
-          image == null || image.chainId() == null ? null : image.chainId().toString(),
-          size, downloaded, null, !pulled));
+      output.on(DoneEvent.of(ref.toString(), root.digest().toString(), image, size, downloaded, null, !pulled));
     }
     output.finish();
     if (!output.json() && !output.quiet()) {

@@ -24,11 +24,15 @@ final class Interrupts implements AutoCloseable {
   }
 
   static Interrupts install(Runnable cancel, Output output) {
+    return install(cancel, output, "interrupted; partial downloads are kept and resumed by the next pull");
+  }
+
+  /** As {@link #install(Runnable, Output)}, saying {@code message} (what was left undone). */
+  static Interrupts install(Runnable cancel, Output output, String message) {
     watchSignals();
     Thread hook = new Thread(() -> {
       // Report before cancelling: the cancelled pull then fails on its own thread too, and its report (a
       // second error line, an event with SIGINT's code) must find this one already made.
-      String message = "interrupted; partial downloads are kept and resumed by the next pull";
       output.on(new ProgressEvent.Failed(EXIT_CODE.get(), "interrupted", message));
       output.finish();
       if (Failures.claimErrorLine()) {

@@ -8,6 +8,19 @@ import java.io.PrintWriter;
 final class JsonErrors {
   private JsonErrors() {}
 
+  /**
+   * Ends a command's progress output with a failure: through its renderer once there is one, else (a
+   * failure before the command got that far) as a lone event on {@code events} when JSON was asked for.
+   */
+  static void failed(Output output, ProgressMode mode, PrintWriter events, int code, String kind, String message) {
+    if (output != null) {
+      output.on(new dev.jpull.progress.ProgressEvent.Failed(code, kind, message));
+      output.finish();
+    } else if (mode == ProgressMode.JSON) {
+      print(events, code, kind, message);
+    }
+  }
+
   static void print(PrintWriter out, int code, String kind, String message) {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("type", "error").put("schema", 1).put("code", code).put("kind", kind).put("message", message);

@@ -5,7 +5,6 @@ import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
 import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
-import dev.jpull.progress.ProgressEvent;
 import dev.jpull.pull.PullOptions;
 import dev.jpull.pull.PullResult;
 import dev.jpull.pull.Puller;
@@ -84,13 +83,9 @@ final class PullCommand implements Callable<Integer>, JsonAware {
 
   @Override
   public void failed(int code, String kind, String message) {
-    if (output != null) {
-      output.on(new ProgressEvent.Failed(code, kind, message));
-      output.finish();
-    } else if (progress == ProgressMode.JSON) {
-      JsonErrors.print(spec.commandLine().getOut(), code, kind, message);
-    }
+    JsonErrors.failed(output, progress, spec.commandLine().getOut(), code, kind, message);
   }
+
 
   @Override
   public Integer call() throws Exception {
@@ -130,13 +125,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
         throw new JpullException(Kind.LOCAL_IO, "write --digestfile " + digestFile, e);
       }
     }
-    var image = r.image();
-    output.on(new ProgressEvent.Done(ref.toString(), digest,
-        image == null ? null : image.manifestDescriptor().digest().toString(),
-        image == null ? null : image.configDescriptor().digest().toString(),
-        image == null ? null : image.platform().toString(),
-        r.chainId() == null ? null : r.chainId().toString(),
-        r.size(), r.downloaded(), r.rootfs() == null ? null : r.rootfs().toString(), r.upToDate()));
+    output.on(DoneEvent.of(ref.toString(), digest, r.image(), r.size(), r.downloaded(), r.rootfs(), r.upToDate()));
     output.finish();
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {

@@ -14,8 +14,8 @@ import java.util.List;
 /**
  * Resolves image paths inside a root with chroot semantics (containerd {@code RootPath}, securejoin):
  * symlinks met in parent components are followed inside the root, absolute targets are re-rooted and
- * {@code ..} stops at the root. Every call re-reads the current tree; nothing is cached across entries
- * (CVE-2025-47290).
+ * {@code ..} stops at the root. Every call re-reads the current tree; the only cache is Rootfs's map of
+ * resolved parents, emptied by every removal, the one change that could make it stale (CVE-2025-47290).
  */
 final class RootPath {
   static final int MAX_HOPS = 255;

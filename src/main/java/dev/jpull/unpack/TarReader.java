@@ -337,9 +337,10 @@ final class TarReader {
 
   /** The current entry's data, never reading past it. */
   private final class EntryStream extends InputStream {
+    private final byte[] one = new byte[1];
+
     @Override
     public int read() throws IOException {
-      byte[] one = new byte[1];
       return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
     }
 
