@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,10 +43,10 @@ final class TarReader {
   /** The next entry, or {@code null} at the end-of-archive marker (or a clean end of stream). */
   TarEntry next() throws IOException {
     skipRest();
-    Map<String, String> pax = new HashMap<>();
+    Map<String, byte[]> pax = new HashMap<>();
     Map<String, byte[]> xattrs = new LinkedHashMap<>();
-    String longName = null;
-    String longLink = null;
+    byte[] longName = null;
+    byte[] longLink = null;
     while (true) {
       if (!readHeader()) {
         if (!pax.isEmpty() || longName != null || longLink != null) {
@@ -85,11 +86,14 @@ final class TarReader {
       if (pax.keySet().stream().anyMatch(k -> k.startsWith("GNU.sparse."))) {
         throw new TarFormatException("PAX sparse entries are not supported");
       }
-      String name = pax.containsKey("path") ? pax.get("path")
+      // Names stay bytes, exactly as written: tar names need not be UTF-8, and Go unpackers create them
+      // byte for byte, so decoding here would create another name.
+      byte[] name = pax.containsKey("path") ? pax.get("path")
           : longName != null ? longName : ustarName();
       // Pre-POSIX writers marked directories only by a trailing slash on a regular-file header.
-      TarEntry.Type type = flag == '\0' && name.endsWith("/") ? TarEntry.Type.DIRECTORY : type(flag);
-      String link = pax.containsKey("linkpath") ? pax.get("linkpath")
+      TarEntry.Type type = flag == '\0' && name.length > 0 && name[name.length - 1] == '/'
+          ? TarEntry.Type.DIRECTORY : type(flag);
+      byte[] link = pax.containsKey("linkpath") ? pax.get("linkpath")
           : longLink != null ? longLink : field(157, 100);
       if (pax.containsKey("size")) {
         size = paxLong(pax.get("size"), "size");
@@ -166,26 +170,29 @@ final class TarReader {
     }
   }
 
-  private String ustarName() {
-    String name = field(0, 100);
+  private byte[] ustarName() {
+    byte[] name = field(0, 100);
     boolean posix = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
         && header[261] == 'r' && header[262] == 0;
     // The prefix field exists only in POSIX ustar; GNU's "ustar  " keeps atime/ctime there.
     if (posix) {
-      String prefix = field(345, 155);
-      if (!prefix.isEmpty()) {
-        return prefix + "/" + name;
+      byte[] prefix = field(345, 155);
+      if (prefix.length > 0) {
+        byte[] joined = Arrays.copyOf(prefix, prefix.length + 1 + name.length);
+        joined[prefix.length] = '/';
+        System.arraycopy(name, 0, joined, prefix.length + 1, name.length);
+        return joined;
       }
     }
     return name;
   }
 
-  private String field(int off, int len) {
+  private byte[] field(int off, int len) {
     int end = off;
     while (end < off + len && header[end] != 0) {
       end++;
     }
-    return new String(header, off, end - off, StandardCharsets.UTF_8);
+    return Arrays.copyOfRange(header, off, end);
   }
 
   /** An octal field, or GNU's base-256 form (high bit of the first byte set) for large values. */
@@ -235,7 +242,7 @@ final class TarReader {
   }
 
   /** PAX records: "LEN key=value\n", LEN counting the whole record (POSIX pax, "extended header"). */
-  private void readPax(long size, Map<String, String> pax, Map<String, byte[]> xattrs) throws IOException {
+  private void readPax(long size, Map<String, byte[]> pax, Map<String, byte[]> xattrs) throws IOException {
     byte[] data = readMetadata(size, "PAX header");
     int pos = 0;
     while (pos < data.length) {
@@ -269,8 +276,8 @@ final class TarReader {
         System.arraycopy(data, eq + 1, value, 0, value.length);
         xattrs.put(key.substring(XATTR.length()), value);
       } else {
-        String value = new String(data, eq + 1, end - eq - 1, StandardCharsets.UTF_8);
-        if (value.isEmpty()) {
+        byte[] value = Arrays.copyOfRange(data, eq + 1, end);
+        if (value.length == 0) {
           pax.remove(key); // an empty value deletes the keyword
         } else {
           pax.put(key, value);
@@ -280,7 +287,8 @@ final class TarReader {
     }
   }
 
-  private static long paxLong(String v, String what) throws TarFormatException {
+  private static long paxLong(byte[] raw, String what) throws TarFormatException {
+    String v = new String(raw, StandardCharsets.US_ASCII);
     try {
       long n = Long.parseLong(v);
       if (n < 0) {
@@ -292,7 +300,8 @@ final class TarReader {
     }
   }
 
-  private static FileTime paxTime(String v) throws TarFormatException {
+  private static FileTime paxTime(byte[] raw) throws TarFormatException {
+    String v = new String(raw, StandardCharsets.US_ASCII);
     try {
       int dot = v.indexOf('.');
       long secs = Long.parseLong(dot < 0 ? v : v.substring(0, dot));
@@ -310,12 +319,12 @@ final class TarReader {
     }
   }
 
-  private static String cString(byte[] b) {
+  private static byte[] cString(byte[] b) {
     int end = 0;
     while (end < b.length && b[end] != 0) {
       end++;
     }
-    return new String(b, 0, end, StandardCharsets.UTF_8);
+    return Arrays.copyOf(b, end);
   }
 
   private void skipRest() throws IOException {
