@@ -4,7 +4,6 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import picocli.CommandLine;
@@ -173,9 +172,5 @@ public final class Main implements Runnable {
       return new String[] {"jpull " + (v == null ? "dev" : v),
           "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")"};
     }
-  }
-
-  static List<String> exitCodeTable() {
-    return List.of(ExitCodes.TABLE.split("\n"));
   }
 }

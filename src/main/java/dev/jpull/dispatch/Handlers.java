@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -123,15 +122,6 @@ public final class Handlers {
             "choose one of them with --platform", null);
       }
       return matching;
-    };
-  }
-
-  /** Calls {@code observer} with every descriptor's children (e.g. to announce them as waiting). */
-  public static Handler observeChildren(Handler inner, Consumer<List<Descriptor>> observer) {
-    return d -> {
-      List<Descriptor> children = inner.handle(d);
-      observer.accept(children);
-      return children;
     };
   }
 

@@ -50,10 +50,6 @@ public record Descriptor(
     return new Descriptor(mediaType, digest, size, urls, a, platform, artifactType);
   }
 
-  public Descriptor withPlatform(Platform p) {
-    return new Descriptor(mediaType, digest, size, urls, annotations, p, artifactType);
-  }
-
   @Override
   public String toString() {
     return mediaType + " " + digest + " (" + size + " bytes)";
