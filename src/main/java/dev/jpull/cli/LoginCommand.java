@@ -4,15 +4,24 @@ import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.registry.OkHttpRegistryClient;
 import dev.jpull.registry.auth.Credentials;
+import dev.jpull.Quoted;
+import dev.jpull.progress.ProgressEvent;
+import dev.jpull.progress.ProgressListener;
 import dev.jpull.registry.auth.DockerConfigFile;
+import dev.jpull.registry.auth.DockerKeychain;
 import dev.jpull.registry.hosts.HostOverrides;
 import dev.jpull.registry.hosts.HostsDirectory;
 import dev.jpull.reference.Reference;
 import java.nio.charset.StandardCharsets;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
@@ -21,7 +30,8 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code jpull login HOST}: checks credentials against the registry, then stores them as docker does. */
 @Command(name = "login", description = {"Log in to a registry: verify the credentials, then store them in the docker "
     + "config file (through its credential helper when one is configured).", "",
-    "Examples:", "  echo \"$TOKEN\" | jpull login -u me --password-stdin ghcr.io"})
+    "Examples:", "  echo \"$TOKEN\" | jpull login -u me --password-stdin ghcr.io",
+    "  jpull login --status ghcr.io      # which credential source answers for ghcr.io (never the secret)"})
 final class LoginCommand implements Callable<Integer> {
   @ParentCommand
   Main main;
@@ -35,9 +45,16 @@ final class LoginCommand implements Callable<Integer> {
   @Mixin
   RegistryOptions registry;
 
+  @Option(names = "--status", description = "Print which credential source answers for HOST (the source and the "
+      + "user name, never the secret) and exit; nothing is sent to the registry.")
+  boolean status;
+
   @Override
   public Integer call() throws Exception {
     String name = Reference.parse(host + "/x").registry();
+    if (status) {
+      return status(name);
+    }
     if (registry.username == null || !registry.passwordStdin) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "login needs --username and --password-stdin");
     }
@@ -56,6 +73,30 @@ final class LoginCommand implements Callable<Integer> {
     config.store(name, credentials);
     spec.commandLine().getErr().println("Login Succeeded (credentials stored for " + name + " via " + config.path() + ")");
     spec.commandLine().getErr().flush();
+    return 0;
+  }
+
+  private int status(String name) throws Exception {
+    List<String> warnings = new ArrayList<>();
+    ProgressListener listener = e -> {
+      if (e instanceof ProgressEvent.Warning w) {
+        warnings.add(w.message());
+      }
+    };
+    DockerKeychain keychain = Wiring.keychain(registry, System.getenv(), Home.get(), listener);
+    Optional<DockerKeychain.Answer> answer = keychain.answer(name);
+    PrintWriter err = spec.commandLine().getErr();
+    warnings.forEach(w -> err.println("warning: " + w));
+    err.flush();
+    PrintWriter out = spec.commandLine().getOut();
+    if (answer.isPresent()) {
+      Credentials c = answer.get().credentials();
+      out.println(name + ": " + (c.hasIdentityToken() ? "identity token" : "user " + Quoted.of(c.username()))
+          + " from " + answer.get().source());
+    } else {
+      out.println(name + ": no credentials (anonymous); searched " + String.join(", ", keychain.searched()));
+    }
+    out.flush();
     return 0;
   }
 }

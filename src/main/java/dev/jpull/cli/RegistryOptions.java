@@ -22,6 +22,11 @@ final class RegistryOptions {
   @Option(names = "--password-stdin", description = "Read the password (or token) from standard input.")
   boolean passwordStdin;
 
+  @Option(names = "--authfile", paramLabel = "FILE",
+      description = "Read credentials from this containers auth.json only (it replaces the usual search, as in "
+          + "skopeo and podman).")
+  Path authFile;
+
   @Option(names = "--retries", paramLabel = "N", defaultValue = "4",
       description = "Retries per request after a transient failure (default: ${DEFAULT-VALUE}), with backoff.")
   int retries;

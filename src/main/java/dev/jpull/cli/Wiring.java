@@ -11,6 +11,7 @@ import dev.jpull.registry.hosts.HostOverrides;
 import dev.jpull.registry.hosts.HostsDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -23,7 +24,7 @@ final class Wiring {
     Path home = Home.get();
     HostsDirectory hosts = HostsDirectory.fromEnvironment(main.hostsDir, env, home,
         new HostOverrides(options.plainHttp, options.tlsVerify, options.caCert));
-    DockerKeychain keychain = DockerKeychain.fromEnvironment(env, home, listener::warn);
+    DockerKeychain keychain = keychain(options, env, home, listener);
     if (options.username != null) {
       String password = new String(System.in.readNBytes(64 * 1024), StandardCharsets.UTF_8).strip();
       if (password.isEmpty()) {
@@ -36,5 +37,19 @@ final class Wiring {
         .attempts(Math.max(0, options.retries) + 1)
         .listener(listener)
         .build();
+  }
+
+  /** The credential search of the contract: {@code --authfile} alone when given, else the user's usual sources. */
+  static DockerKeychain keychain(RegistryOptions options, Map<String, String> env, Path home, ProgressListener listener)
+      throws JpullException {
+    DockerKeychain keychain = DockerKeychain.fromEnvironment(env, home, listener::warn);
+    if (options.authFile == null) {
+      return keychain;
+    }
+    if (!Files.isRegularFile(options.authFile)) {
+      throw new JpullException(Kind.INVALID_INPUT, "--authfile " + options.authFile + ": no such file",
+          "give the path of a containers auth.json, or leave --authfile out to use the usual credential search", null);
+    }
+    return keychain.withAuthFile(options.authFile);
   }
 }

@@ -64,7 +64,7 @@ final class JpullRun {
   }
 
   private static final List<String> DROPPED = List.of("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY",
-      "http_proxy", "https_proxy", "all_proxy", "no_proxy", "DOCKER_CONFIG", "REGISTRY_AUTH_FILE",
+      "http_proxy", "https_proxy", "all_proxy", "no_proxy", "DOCKER_CONFIG", "DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE",
       "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "JPULL_HOSTS_DIR", "JPULL_STORE");
 
   private final Path workDir;

@@ -28,11 +28,24 @@ final class AuthFile {
   /** Credential files are a few KiB; the cap keeps a hostile or corrupt file from exhausting memory. */
   static final int MAX_BYTES = 1 << 20;
 
-  private final Path path;
+  /**
+   * The file as a whole cannot be used (unreadable, not JSON, a section of the wrong type): the keychain warns
+   * and moves on to the next source, where a bad entry for one registry (HOSTILE-INPUTS F3) stays an error.
+   */
+  static final class Malformed extends JpullException {
+    private static final long serialVersionUID = 1L;
+
+    Malformed(String message, String hint) {
+      super(Kind.UNAUTHORIZED, message, hint, null);
+    }
+  }
+
+  /** Where the JSON came from, for messages: a file's path, or {@code $DOCKER_AUTH_CONFIG}. */
+  private final String path;
   private final ObjectNode root;
 
-  AuthFile(Path path, ObjectNode root) {
-    this.path = path;
+  AuthFile(String origin, ObjectNode root) {
+    this.path = origin;
     this.root = root;
   }
 
@@ -44,8 +57,14 @@ final class AuthFile {
     } catch (NoSuchFileException e) {
       return Optional.empty();
     } catch (IOException e) {
-      throw new JpullException(Kind.LOCAL_IO, "read credentials file " + path + ": " + e, e);
+      throw new Malformed("read credentials file " + path + ": " + e, "check the permissions of " + path);
     }
+    return Optional.of(parse(path.toString(), bytes));
+  }
+
+  /** Parses a whole docker config or auth.json held in memory, such as the {@code DOCKER_AUTH_CONFIG} value. */
+  static AuthFile parse(String origin, byte[] bytes) throws JpullException {
+    String path = origin;
     if (bytes.length > MAX_BYTES) {
       throw malformed(path, "larger than " + MAX_BYTES + " bytes");
     }
@@ -56,7 +75,7 @@ final class AuthFile {
       throw malformed(path, "not UTF-8");
     }
     if (text.isBlank()) {
-      return Optional.of(new AuthFile(path, Json.MAPPER.createObjectNode()));
+      return new AuthFile(path, Json.MAPPER.createObjectNode());
     }
     JsonNode tree;
     try {
@@ -69,15 +88,14 @@ final class AuthFile {
     if (!(tree instanceof ObjectNode)) {
       throw malformed(path, "not a JSON object");
     }
-    return Optional.of(new AuthFile(path, (ObjectNode) tree));
+    return new AuthFile(path, (ObjectNode) tree);
   }
 
-  private static JpullException malformed(Path path, String why) {
-    return new JpullException(Kind.UNAUTHORIZED, "read credentials file " + path + ": " + why,
-        "fix or remove " + path, null);
+  private static Malformed malformed(String path, String why) {
+    return new Malformed("read credentials file " + path + ": " + why, "fix or remove " + path);
   }
 
-  Path path() {
+  String path() {
     return path;
   }
 

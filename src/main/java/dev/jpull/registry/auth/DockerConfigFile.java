@@ -108,7 +108,7 @@ public final class DockerConfigFile {
 
   private AuthFile read() throws JpullException {
     AuthFile file = AuthFile.read(path)
-        .orElseGet(() -> new AuthFile(path, dev.jpull.oci.Json.MAPPER.createObjectNode()));
+        .orElseGet(() -> new AuthFile(path.toString(), dev.jpull.oci.Json.MAPPER.createObjectNode()));
     JsonNode auths = file.root().get("auths");
     if (auths != null && !auths.isObject()) {
       throw new JpullException(Kind.UNAUTHORIZED, "update credentials file " + path + ": \"auths\" is not an object",

@@ -48,7 +48,10 @@ class DockerKeychainTest {
   private Path dockerConfig(String json) throws Exception {
     Path p = home.resolve(".docker/config.json");
     Files.createDirectories(p.getParent());
-    return Files.writeString(p, json);
+    // 0600 as docker writes it, so that only the test about it sees the "readable by others" warning.
+    Files.writeString(p, json);
+    Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    return p;
   }
 
   private DockerKeychain keychain() {
@@ -147,6 +150,10 @@ class DockerKeychainTest {
     assertFalse(all.contains(auth) || all.contains("nocolon") || all.contains("notbase64"), all);
   }
 
+  /**
+   * Issue 16: a malformed ~/.docker/config.json made a pull from an anonymous registry fail with exit 4. The
+   * file as a whole is now one warning naming it (never a value), then the next source, then anonymous.
+   */
   @ParameterizedTest(name = "{0}")
   @CsvSource(delimiter = '|', value = {
       "truncated JSON | {\"auths\":{\"registry.test\":{\"auth\":\"c2VjcmV0",
@@ -155,19 +162,106 @@ class DockerKeychainTest {
       "not an object | [\"c2VjcmV0\"]",
       "auths not an object | {\"auths\":\"c2VjcmV0\"}",
   })
-  void malformedFileNamesFileAndLineOnly(String name, String json) throws Exception {
+  void malformedConfigFileIsOneWarningThenAnonymous(String name, String json) throws Exception {
     Path config = dockerConfig(json);
-    JpullException e = assertThrows(JpullException.class, () -> keychain().lookup("registry.test"));
-    assertEquals(Kind.UNAUTHORIZED, e.kind());
-    assertTrue(e.getMessage().contains(config.toString()), e.getMessage());
-    assertFalse(e.getMessage().contains("c2VjcmV0"), e.getMessage());
+    DockerKeychain k = keychain();
+    assertEquals(Optional.empty(), k.lookup("registry.test"));
+    assertEquals(Optional.empty(), k.lookup("other.test"));
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(config.toString()), warnings.get(0));
+    assertFalse(warnings.get(0).contains("c2VjcmV0"), warnings.get(0));
   }
 
   @Test
-  void oversizedFileIsRefused() throws Exception {
+  void malformedConfigFileFallsThroughToTheNextSource() throws Exception {
+    dockerConfig("{\"auths\":");
+    Path user = Files.createDirectories(home.resolve(".config/containers")).resolve("auth.json");
+    Files.writeString(user, auths("registry.test", "fromauthjson"));
+    Files.setPosixFilePermissions(user, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    assertEquals("fromauthjson", keychain().lookup("registry.test").orElseThrow().username());
+    assertEquals(1, warnings.size(), warnings.toString());
+  }
+
+  @Test
+  void oversizedFileIsOneWarning() throws Exception {
     dockerConfig("{\"x\":\"" + "a".repeat(AuthFile.MAX_BYTES) + "\"}");
-    JpullException e = assertThrows(JpullException.class, () -> keychain().lookup("registry.test"));
-    assertTrue(e.getMessage().contains("larger than"), e.getMessage());
+    assertEquals(Optional.empty(), keychain().lookup("registry.test"));
+    assertTrue(warnings.get(0).contains("larger than"), warnings.toString());
+  }
+
+  @Test
+  void dockerAuthConfigVariableComesBeforeTheDockerConfigFile() throws Exception {
+    dockerConfig(auths("registry.test", "fromfile", "other.test", "fromfile"));
+    env.put("DOCKER_AUTH_CONFIG", auths("registry.test", "fromvariable"));
+    DockerKeychain k = keychain();
+    assertEquals("fromvariable", k.lookup("registry.test").orElseThrow().username());
+    assertEquals("$DOCKER_AUTH_CONFIG (auths)", k.answer("registry.test").orElseThrow().source());
+    assertEquals("fromfile", k.lookup("other.test").orElseThrow().username());
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void malformedDockerAuthConfigIsOneWarningWithoutItsText() throws Exception {
+    env.put("DOCKER_AUTH_CONFIG", "{\"auths\":{\"registry.test\":{\"auth\":\"c2VjcmV0\"");
+    assertEquals(Optional.empty(), keychain().lookup("registry.test"));
+    assertEquals(1, warnings.size());
+    assertTrue(warnings.get(0).contains("$DOCKER_AUTH_CONFIG"), warnings.get(0));
+    assertFalse(warnings.get(0).contains("c2VjcmV0"), warnings.get(0));
+  }
+
+  @Test
+  void authFileReplacesTheWholeSearch() throws Exception {
+    dockerConfig(auths("registry.test", "fromdocker", "other.test", "fromdocker"));
+    env.put("DOCKER_AUTH_CONFIG", auths("registry.test", "fromvariable"));
+    Path chosen = Files.writeString(tmp.resolve("chosen.json"), auths("registry.test", "fromauthfile"));
+    DockerKeychain k = keychain().withAuthFile(chosen);
+    assertEquals("fromauthfile", k.lookup("registry.test").orElseThrow().username());
+    assertEquals(Optional.empty(), k.lookup("other.test"));
+    assertEquals(List.of(chosen), k.files());
+  }
+
+  @Test
+  void malformedAuthFileNamedOnTheCommandLineIsAnError() throws Exception {
+    Path chosen = Files.writeString(tmp.resolve("chosen.json"), "{\"auths\":");
+    JpullException e = assertThrows(JpullException.class,
+        () -> keychain().withAuthFile(chosen).lookup("registry.test"));
+    assertEquals(Kind.UNAUTHORIZED, e.kind());
+    assertTrue(e.getMessage().contains(chosen.toString()), e.getMessage());
+  }
+
+  /** Issue 16: docker-config credentials readable by others drew no warning. */
+  @Test
+  void credentialsReadableByOthersAreOneWarning() throws Exception {
+    Path config = dockerConfig(auths("registry.test", "alice", "other.test", "bob"));
+    Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    DockerKeychain k = keychain();
+    k.lookup("registry.test");
+    k.lookup("other.test");
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains(config + " is readable by other users") && warnings.get(0).contains("chmod 600"),
+        warnings.get(0));
+    assertFalse(warnings.get(0).contains(PASS));
+  }
+
+  @Test
+  void privateCredentialsFileDrawsNoWarning() throws Exception {
+    Path config = dockerConfig(auths("registry.test", "alice"));
+    Files.setPosixFilePermissions(config, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    keychain().lookup("registry.test");
+    assertEquals(List.of(), warnings);
+  }
+
+  @Test
+  void answerNamesEachSourceInTheContractOrder() throws Exception {
+    fakes.working("perhost", "fromhelper");
+    dockerConfig("{\"credHelpers\":{\"a.test\":\"perhost\"}," + auths("b.test", "fromauths").substring(1));
+    Path config = home.resolve(".docker/config.json");
+    DockerKeychain k = keychain();
+    assertEquals(config + " (credHelpers: docker-credential-perhost)", k.answer("a.test").orElseThrow().source());
+    assertEquals(config + " (auths)", k.answer("b.test").orElseThrow().source());
+    assertEquals("--username and --password-stdin",
+        k.withExplicit("b.test", Credentials.basic("cli", "x")).answer("b.test").orElseThrow().source());
+    assertEquals(Optional.empty(), k.answer("c.test"));
   }
 
   @Test
