@@ -290,8 +290,10 @@ final class Transport {
     }
     if (isCertificateProblem(e)) {
       return new JpullException(Kind.NETWORK, where + ": TLS: the certificate of " + url.host() + " is not trusted",
-          "pass --ca-cert FILE, or save the CA as " + ctx.host() + "/ca.crt in the hosts directory "
-              + "(--hosts-dir DIR; default ~/.config/jpull/certs.d/" + ctx.host() + "/ca.crt)", e);
+          "pass --ca-cert FILE, or trust the CA in the hosts directory (--hosts-dir DIR; default "
+              + "~/.config/jpull/certs.d): ca = \"FILE\" in " + ctx.host() + "/hosts.toml when that file exists "
+              + "(a ca.crt beside it is then ignored, as in containerd), else save it as " + ctx.host() + "/ca.crt",
+          e);
     }
     if (e instanceof javax.net.ssl.SSLException && !isTransient(e)) {
       return new JpullException(Kind.NETWORK, where + ": TLS handshake with " + ctx.host() + " failed: "

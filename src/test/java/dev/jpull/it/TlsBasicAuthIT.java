@@ -126,7 +126,8 @@ class TlsBasicAuthIT {
     assertEquals(6, r.exit(), r.toString());
     String line = r.errorLine();
     assertTrue(line.contains("TLS") && line.contains("certificate") && line.contains("not trusted"), line);
-    assertTrue(line.contains("--ca-cert") && line.contains("certs.d/" + registry.hostPort()), line);
+    assertTrue(line.contains("--ca-cert") && line.contains("certs.d") && line.contains(registry.hostPort() + "/hosts.toml")
+        && line.contains(registry.hostPort() + "/ca.crt"), line);
     assertTrue(line.contains(registry.hostPort()), line);
     assertFalse(r.stderr().contains("\tat "), "no stack trace without --debug: " + r);
     assertEquals("", r.stdout());
@@ -247,5 +248,43 @@ class TlsBasicAuthIT {
     assertTrue(crashed.errorLine().contains("docker-credential-test"), crashed.toString());
     // It failed before any request: nothing to redact, but the helper's own stderr must not be echoed.
     assertFalse(crashed.output().contains(PASSWORD), crashed.toString());
+  }
+
+  /**
+   * Issue 16: with the CA on a [host] entry whose URL equals server (the usual hosts.toml way to give a
+   * registry its CA), pull worked but login failed with exit 6 and a hint naming HOST/ca.crt, which is
+   * ignored once a hosts.toml exists. Now login, pull and logout all use it.
+   */
+  @Test
+  void loginUsesTheCaOfAHostEntryNamingTheServer() throws Exception {
+    Path hostsDir = dir.resolve("certs.d");
+    Path hostDir = Files.createDirectories(hostsDir.resolve(registry.hostPort()));
+    Files.copy(pki.caCert, hostDir.resolve("registry-ca.pem"));
+    Files.writeString(hostDir.resolve("hosts.toml"), """
+        server = "https://%1$s"
+        [host."https://%1$s"]
+          capabilities = ["pull", "resolve"]
+          ca = "registry-ca.pem"
+        """.formatted(registry.hostPort()));
+    Path config = dockerConfig("{\"auths\":{}}");
+    JpullRun jpull = JpullRun.in(dir).env("DOCKER_CONFIG", config.toString());
+    JpullRun.Result login = jpull.runWithStdin(PASSWORD, "--hosts-dir", hostsDir.toString(), "login",
+        "-u", USER, "--password-stdin", registry.hostPort());
+    assertEquals(0, login.exit(), login.toString());
+    Path rootfs = dir.resolve("rootfs");
+    JpullRun.Result pull = jpull.run("--store", dir.resolve("s").toString(), "--hosts-dir", hostsDir.toString(),
+        "pull", "--progress", "plain", "--rootfs", rootfs.toString(), ref());
+    assertPulled(pull, rootfs);
+
+    Files.writeString(hostDir.resolve("hosts.toml"), """
+        server = "https://%1$s"
+        [host."https://%1$s"]
+          capabilities = ["pull", "resolve"]
+        """.formatted(registry.hostPort()));
+    Files.copy(pki.caCert, hostDir.resolve("ca.crt"));
+    JpullRun.Result untrusted = jpull.runWithStdin(PASSWORD, "--hosts-dir", hostsDir.toString(), "login",
+        "-u", USER, "--password-stdin", registry.hostPort());
+    assertEquals(6, untrusted.exit(), "a ca.crt beside a hosts.toml is ignored, as in containerd\n" + untrusted);
+    assertTrue(untrusted.errorLine().contains("hosts.toml"), untrusted.toString());
   }
 }

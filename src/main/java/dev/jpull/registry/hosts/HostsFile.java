@@ -48,12 +48,29 @@ final class HostsFile {
       }
     }
     Object server = root.get("server");
-    if (server == null) {
-      hosts.add(host(upstream.base() + upstream.path(), root, false, UPSTREAM_DEFAULT, "upstream"));
-    } else {
-      hosts.add(host(string(server, "server"), root, false, UPSTREAM_DEFAULT, "server"));
+    RegistryHost up = server == null
+        ? host(upstream.base() + upstream.path(), root, false, UPSTREAM_DEFAULT, "upstream")
+        : host(string(server, "server"), root, false, UPSTREAM_DEFAULT, "server");
+    // A [host] entry whose URL is the server's is the usual way to give the registry its CA: it is the
+    // registry itself, not a mirror (so login may use it), and it lends its TLS settings to the upstream for
+    // every command, login included.
+    for (int i = 0; i < hosts.size(); i++) {
+      RegistryHost h = hosts.get(i);
+      if (h.base().equals(up.base()) && h.path().equals(up.path())) {
+        hosts.set(i, new RegistryHost(h.base(), h.path(), h.capabilities(), h.tls(), h.headers(), false));
+        up = new RegistryHost(up.base(), up.path(), up.capabilities(), lend(up.tls(), h.tls()), up.headers(), false);
+      }
     }
+    hosts.add(up);
     return hosts;
+  }
+
+  private static RegistryHost.Tls lend(RegistryHost.Tls own, RegistryHost.Tls entry) {
+    List<Path> cas = new ArrayList<>(own.caCertificates());
+    entry.caCertificates().stream().filter(c -> !cas.contains(c)).forEach(cas::add);
+    List<RegistryHost.ClientCertificate> clients = new ArrayList<>(own.clientCertificates());
+    entry.clientCertificates().stream().filter(c -> !clients.contains(c)).forEach(clients::add);
+    return new RegistryHost.Tls(own.verify() && entry.verify(), cas, clients);
   }
 
   private RegistryHost host(String url, Map<String, Object> t, boolean mirror, Set<Capability> defaults, String where)

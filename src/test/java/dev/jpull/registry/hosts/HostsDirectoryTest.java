@@ -245,6 +245,38 @@ class HostsDirectoryTest {
     assertEquals(List.of(ca), up.tls().caCertificates());
   }
 
+  /**
+   * Issue 16: with the CA given on a [host] entry whose URL is the server's, pull worked but login (which
+   * talks to the upstream only) failed with exit 6: the entry is the registry itself and lends its TLS.
+   */
+  @Test
+  void hostEntryWithTheServersUrlLendsItsTlsToTheUpstream() throws Exception {
+    Path file = hostsToml(system, "registry.test:5000", """
+        server = "https://registry.test:5000"
+        [host."https://registry.test:5000"]
+          capabilities = ["pull", "resolve"]
+          ca = "ca.pem"
+        [host."https://mirror.test"]
+          ca = "mirror.pem"
+        """);
+    List<RegistryHost> hosts = hosts("registry.test:5000");
+    assertEquals(3, hosts.size(), hosts.toString());
+    assertFalse(hosts.get(0).mirror(), "an entry naming the server itself is not a mirror");
+    assertTrue(hosts.get(1).mirror());
+    RegistryHost up = hosts.get(2);
+    assertFalse(up.mirror());
+    assertEquals(URI.create("https://registry.test:5000"), up.base());
+    assertEquals(List.of(file.getParent().resolve("ca.pem")), up.tls().caCertificates());
+  }
+
+  @Test
+  void hostEntryWithAnotherUrlLendsNothing() throws Exception {
+    hostsToml(system, "registry.test", "[host.\"https://mirror.test\"]\nca = \"m.pem\"\nskip_verify = true\n");
+    RegistryHost up = hosts("registry.test").get(1);
+    assertTrue(up.tls().verify());
+    assertEquals(List.of(), up.tls().caCertificates());
+  }
+
   @Test
   void tlsVerifyTrueOverridesSkipVerify() throws Exception {
     hostsToml(system, "registry.test", "skip_verify = true\n");
