@@ -76,6 +76,7 @@ final class Transport {
         .followSslRedirects(false)
         .retryOnConnectionFailure(false)
         .addInterceptor(new BindingInterceptor())
+        .addInterceptor(new RegistryWarnings(listener))
         .eventListenerFactory(call -> new LiveCalls())
         // Cleartext only: OkHttp would otherwise load the platform trust store (~150 ms of a no-op pull)
         // even for a plain-HTTP registry. https gets its own client in clientFor().
