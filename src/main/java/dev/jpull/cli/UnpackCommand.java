@@ -51,12 +51,8 @@ final class UnpackCommand implements Callable<Integer> {
           .orElseThrow(() -> new JpullException(Kind.NOT_FOUND, "unpack " + ref + ": the store does not hold every "
               + "blob of this image", "pull it again: jpull pull " + ref, null));
       StoredImage.checkRootfs(image.config(), image.manifest(), image.configDescriptor());
-      try {
-        Puller.unpackStored(store, image, target, ProgressListener.NONE);
-      } catch (Exception e) {
-        store.discardTree(target);
-        throw e;
-      }
+      // A failure leaves DIR as it was (absent or empty) and reports the layer's own error.
+      Puller.unpackStored(store, image, target, ProgressListener.NONE);
     }
     spec.commandLine().getOut().println(target);
     spec.commandLine().getOut().flush();

@@ -2,19 +2,15 @@ package dev.jpull.content;
 
 import dev.jpull.oci.Digest;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 
 /** Re-hashes every blob and walks every reference; a repair deletes what cannot be trusted. */
 final class Checker {
-  private static final int BUFFER = 1 << 20;
-
   private final LocalContentStore store;
   private final StorePaths paths;
 
@@ -28,7 +24,6 @@ final class Checker {
     List<String> stray = new ArrayList<>();
     int checked = 0;
     int removed = 0;
-    byte[] buf = new byte[BUFFER];
     for (Path algDir : Collector.list(paths.blobsRoot())) {
       String alg = algDir.getFileName().toString();
       if (!alg.equals("sha256") && !alg.equals("sha512")) {
@@ -43,7 +38,7 @@ final class Checker {
           bad = true;
         } else {
           checked++;
-          bad = !d.equals(hash(f, d, buf));
+          bad = !d.equals(LocalContentStore.hashOf(f, d));
           if (bad) {
             corrupt.add(d);
           }
@@ -58,15 +53,5 @@ final class Checker {
     List<String> problems = new ArrayList<>(walk.missing());
     problems.addAll(walk.damaged());
     return new FsckReport(checked, corrupt, stray, problems, walk.withoutTree(), removed);
-  }
-
-  private static Digest hash(Path f, Digest d, byte[] buf) throws IOException {
-    MessageDigest md = d.newDigester();
-    try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
-      for (int n; (n = in.read(buf)) > 0; ) {
-        md.update(buf, 0, n);
-      }
-    }
-    return Digest.of(d.algorithm(), md);
   }
 }

@@ -60,6 +60,13 @@ final class Collector {
     if (Files.deleteIfExists(paths.indexTemp())) {
       strayRemoved++;
     }
+    for (Path f : list(paths.root())) {
+      String n = f.getFileName().toString();
+      // LocalContentStore.writeLayout's temp files, left by a process killed while creating the store.
+      if (n.startsWith(StorePaths.OCI_LAYOUT + ".") && n.endsWith(".tmp") && Files.deleteIfExists(f)) {
+        strayRemoved++;
+      }
+    }
     return new GcReport(blobsRemoved, ingestsRemoved, treesRemoved, strayRemoved, bytesFreed, blobsKept, treesKept);
   }
 
@@ -93,7 +100,7 @@ final class Collector {
     for (Path f : list(paths.rootfsDir())) {
       String n = f.getFileName().toString();
       boolean marker = n.endsWith(StorePaths.MARKER_SUFFIX);
-      Digest chain = parse("sha256", marker ? n.substring(0, n.length() - StorePaths.MARKER_SUFFIX.length()) : n);
+      Digest chain = treeName(marker ? n.substring(0, n.length() - StorePaths.MARKER_SUFFIX.length()) : n);
       boolean keep = chain != null && live.contains(chain) && trees.complete(chain).isPresent();
       if (keep) {
         kept += marker ? 0 : 1;
@@ -112,6 +119,14 @@ final class Collector {
       }
     }
     return kept;
+  }
+
+  /**
+   * The chain ID a tree is named after: its hex alone (StorePaths.tree), so the algorithm comes from the
+   * length. A one-layer image's chain ID is its diff ID, which may be sha512.
+   */
+  static Digest treeName(String hex) {
+    return parse(hex.length() == 128 ? "sha512" : "sha256", hex);
   }
 
   static Digest parse(String alg, String hex) {

@@ -19,6 +19,8 @@ import java.util.Set;
 final class DurableFiles {
   static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
   static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
+  /** {@code blobs/}: other tools read the layout, nobody but its owner writes it, whatever the umask. */
+  static final Set<PosixFilePermission> SHARED_DIR = PosixFilePermissions.fromString("rwxr-xr-x");
   static final Set<PosixFilePermission> READ_ONLY = PosixFilePermissions.fromString("r--r--r--");
 
   private DurableFiles() {}
@@ -41,6 +43,17 @@ final class DurableFiles {
       }
     }
     setMode(dir, PRIVATE_DIR);
+  }
+
+  /** Creates {@code dir} at most 0755 (the umask may take more away) if it is missing; a symlink there is refused. */
+  static void ensureSharedDir(Path dir) throws IOException {
+    try {
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(SHARED_DIR));
+    } catch (FileAlreadyExistsException e) {
+      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        throw new IOException(dir + " exists and is not a directory");
+      }
+    }
   }
 
   /** Sets permissions without following a symlink (HOSTILE-INPUTS (d): setPosixFilePermissions follows links). */

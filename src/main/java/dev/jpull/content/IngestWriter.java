@@ -173,7 +173,7 @@ final class IngestWriter implements Writer {
         throw new DigestMismatchException(want, got);
       }
       Path target = paths.blob(want);
-      Files.createDirectories(target.getParent());
+      DurableFiles.ensureSharedDir(target.getParent()); // blobs/sha512 on the first such blob
       if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
         Path staged = paths.ingestData(want);
         // Read-only before it appears, so a committed blob is never writable.

@@ -16,8 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -31,6 +36,7 @@ import java.util.stream.Stream;
  * of their own. A thread that holds a lease must not call {@link #gc()} (it would wait for itself).
  */
 public final class LocalContentStore implements Provider, Ingester, Closeable {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LocalContentStore.class);
   private static final String LAYOUT = "{\"imageLayoutVersion\":\"1.0.0\"}";
 
   private final StorePaths paths;
@@ -59,6 +65,12 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
     return new LocalContentStore(paths);
   }
 
+  /**
+   * Checks (or creates) the store. {@code oci-layout} is written before any other entry, so a first open
+   * killed half-way still leaves a directory that says what it is; a directory that holds neither a
+   * layout nor anything jpull writes is someone else's and is refused, as is a root others can write to
+   * (they could plant blobs, trees or index entries for this user).
+   */
   @SuppressWarnings("try") // the resource is a lock, held for the block
   private static void prepare(StorePaths paths) throws IOException, InterruptedException {
     Path root = paths.root();
@@ -73,30 +85,54 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
     if (!Files.isDirectory(root)) {
       throw unusable(paths, "it is not a directory");
     }
+    checkNotShared(paths);
     if (!Files.isWritable(root)) {
       throw unusable(paths, "permission denied");
     }
     if (Files.exists(paths.ociLayout(), LinkOption.NOFOLLOW_LINKS)) {
       checkLayout(paths);
-    } else if (!Files.exists(paths.index(), LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> entries = Files.list(root)) {
-        // Refuse to scatter a store into, say, $HOME given by mistake.
-        if (entries.anyMatch(p -> !isOwnEntry(p.getFileName().toString()))) {
-          throw unusable(paths, "it is not empty and holds no OCI image layout");
+    } else {
+      if (!Files.exists(paths.index(), LinkOption.NOFOLLOW_LINKS)) {
+        try (Stream<Path> entries = Files.list(root)) {
+          // Refuse to scatter a store into, say, $HOME given by mistake.
+          if (entries.anyMatch(p -> !isOwnEntry(p.getFileName().toString()))) {
+            throw unusable(paths, "it is not empty and holds no OCI image layout");
+          }
         }
       }
+      writeLayout(paths);
     }
-    Files.createDirectories(paths.blobsDir("sha256"));
+    DurableFiles.ensureSharedDir(paths.blobsRoot());
+    DurableFiles.ensureSharedDir(paths.blobsDir("sha256"));
     for (Path dir : paths.privateDirs()) {
       DurableFiles.ensurePrivateDir(dir);
     }
-    // Several processes may create one store at once (HOSTILE-INPUTS E2): the files are written under the index lock.
+    // Several processes may create one store at once (HOSTILE-INPUTS E2): index.json is written under the lock.
     try (Closeable lock = LockFile.exclusive(paths.indexLock())) {
-      if (!Files.exists(paths.ociLayout(), LinkOption.NOFOLLOW_LINKS)) {
-        DurableFiles.replace(paths.ociLayout(), root.resolve("oci-layout.tmp"),
-            LAYOUT.getBytes(StandardCharsets.UTF_8), () -> { });
-      }
       new IndexFile(paths).writeEmptyIfMissing();
+    }
+  }
+
+  /**
+   * Writes {@code oci-layout} through a temp file of this process's own, so processes creating one store
+   * at once never share a temp file; they rename identical bytes, so whichever rename wins is the same.
+   */
+  private static void writeLayout(StorePaths paths) throws IOException {
+    Path temp = Files.createTempFile(paths.root(), StorePaths.OCI_LAYOUT + ".", ".tmp");
+    try {
+      DurableFiles.replace(paths.ociLayout(), temp, LAYOUT.getBytes(StandardCharsets.UTF_8), () -> { });
+    } finally {
+      Files.deleteIfExists(temp);
+    }
+  }
+
+  /** Group or others able to write the store root could swap any of its entries: refused, not repaired. */
+  private static void checkNotShared(StorePaths paths) throws IOException {
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(paths.root());
+    if (perms.contains(PosixFilePermission.GROUP_WRITE) || perms.contains(PosixFilePermission.OTHERS_WRITE)) {
+      throw new JpullException(Kind.LOCAL_IO, "store " + paths.root() + " is unusable: group or others can write to it ("
+          + PosixFilePermissions.toString(perms) + ")",
+          "make it private with chmod go-w " + paths.root() + ", or choose another with --store DIR", null);
     }
   }
 
@@ -153,9 +189,20 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
   }
 
   @Override
+  public boolean contains(Descriptor d) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(paths.blob(d.digest()), BasicFileAttributes.class,
+          LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() && a.size() == d.size();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  @Override
   public Optional<Writer> writer(Descriptor expected) throws IOException, InterruptedException {
     Digest d = expected.digest();
-    if (contains(d)) {
+    if (contains(expected)) {
       return Optional.empty();
     }
     Closeable lease = lease();
@@ -176,11 +223,58 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
         lease.close();
       }
     };
-    if (contains(d)) {
-      locks.close(); // committed by the writer we waited for
-      return Optional.empty();
+    try {
+      if (contains(expected)) {
+        locks.close(); // committed by the writer we waited for
+        return Optional.empty();
+      }
+      dropMisfit(expected);
+    } catch (IOException | RuntimeException e) {
+      locks.close();
+      throw e;
     }
     return Optional.of(IngestWriter.open(paths, expected, locks));
+  }
+
+  /**
+   * Under the blob's lock: a committed file of another size than {@code expected} is damaged and goes,
+   * so the blob is fetched again; unless its bytes hash to the digest, in which case the descriptor's
+   * size is what is wrong, and a good blob another image uses must not be lost to a lying manifest.
+   */
+  private void dropMisfit(Descriptor expected) throws IOException {
+    Path blob = paths.blob(expected.digest());
+    BasicFileAttributes a;
+    try {
+      a = Files.readAttributes(blob, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException e) {
+      return;
+    }
+    String action = "fetch blob " + expected.digest() + " into store " + paths.root();
+    try {
+      if (a.isRegularFile() && hashOf(blob, expected.digest()).equals(expected.digest())) {
+        throw new JpullException(Kind.VERIFICATION, action + ": the descriptor says " + expected.size()
+            + " bytes, the blob has " + a.size(), "the manifest's size is wrong: ask the image's publisher", null);
+      }
+      LOG.debug("blob {} in the store has {} bytes, want {}: fetching it again", expected.digest(), a.size(),
+          expected.size());
+      Trees.delete(blob);
+    } catch (JpullException e) {
+      throw e;
+    } catch (IOException e) {
+      throw StoreFailure.of(action, e);
+    }
+  }
+
+  /** Re-hashes a committed blob (a regular file, checked by the caller; never a FIFO or a device). */
+  static Digest hashOf(Path blob, Digest want) throws IOException {
+    MessageDigest md = want.newDigester();
+    byte[] buf = new byte[1 << 16];
+    try (InputStream in = Files.newInputStream(blob, LinkOption.NOFOLLOW_LINKS)) {
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+    }
+    return Digest.of(want.algorithm(), md);
   }
 
   /** Reads a manifest or config whole: bounded by {@code max}, and re-verified against its digest. */

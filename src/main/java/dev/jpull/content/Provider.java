@@ -1,5 +1,6 @@
 package dev.jpull.content;
 
+import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,4 +12,12 @@ public interface Provider {
 
   /** Whether the blob is committed. */
   boolean contains(Digest digest);
+
+  /**
+   * Whether the blob is committed with the descriptor's size: a blob of another size (truncated by a
+   * crash or a disk error) counts as missing, so a pull fetches it again instead of failing on it.
+   */
+  default boolean contains(Descriptor d) {
+    return contains(d.digest());
+  }
 }

@@ -45,15 +45,19 @@ final class ReferenceWalk {
   }
 
   private void walk(String name, Descriptor d, boolean required, int depth) {
-    if (!store.contains(d.digest())) {
-      if (required) {
+    boolean document = d.mediaType().isEmpty() || MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType());
+    if (!store.contains(d)) {
+      if (store.contains(d.digest())) {
+        // Truncated or damaged: a pull fetches it again. A document's children are unknown meanwhile.
+        damaged.add(name + ": blob " + d.digest() + " does not have the descriptor's size of " + d.size() + " bytes");
+        unreadableDocument |= document;
+      } else if (required) {
         missing.add(name + ": blob " + d.digest() + " is missing");
       }
       return;
     }
     blobs.add(d.digest());
-    String mt = d.mediaType();
-    if (depth > MAX_DEPTH || !(mt.isEmpty() || MediaTypes.isIndex(mt) || MediaTypes.isManifest(mt))) {
+    if (depth > MAX_DEPTH || !document) {
       return;
     }
     Document doc;
@@ -81,7 +85,7 @@ final class ReferenceWalk {
       walk(name, layer, true, depth + 1);
     }
     walk(name, config, true, depth + 1);
-    if (!store.contains(config.digest()) || !MediaTypes.isConfig(config.mediaType())) {
+    if (!store.contains(config) || !MediaTypes.isConfig(config.mediaType())) {
       return;
     }
     try {

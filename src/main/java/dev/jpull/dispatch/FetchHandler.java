@@ -57,7 +57,7 @@ public final class FetchHandler implements Handler {
   @Override
   public List<Descriptor> handle(Descriptor d) throws IOException, InterruptedException {
     String mt = d.mediaType();
-    if (provider.contains(d.digest())) {
+    if (provider.contains(d)) {
       listener.on(new Blob(d.digest().toString(), mt, BlobStatus.EXISTS, d.size(), d.size(), null));
       return List.of();
     }
@@ -88,15 +88,19 @@ public final class FetchHandler implements Handler {
 
   private void fetchBlob(Descriptor d) throws IOException, InterruptedException {
     String digest = d.digest().toString();
-    var opened = ingester.writer(d);
-    if (opened.isEmpty()) {
-      // Another pull (thread or process) committed it while we waited for its lock.
-      listener.on(new Blob(digest, d.mediaType(), BlobStatus.EXISTS, d.size(), d.size(), null));
-      return;
-    }
-    try (Writer w = opened.get()) {
-      boolean resumed = w.offset() > 0;
-      for (int attempt = 0; ; attempt++) {
+    for (int attempt = 0; ; attempt++) {
+      // A failed commit discards its ingest and closes its writer: a retry needs a writer of its own.
+      var opened = ingester.writer(d);
+      if (opened.isEmpty()) {
+        // Another pull (thread or process) committed it while we waited for its lock.
+        listener.on(new Blob(digest, d.mediaType(), BlobStatus.EXISTS, d.size(), d.size(), null));
+        return;
+      }
+      try (Writer w = opened.get()) {
+        if (attempt > 0 && w.offset() != 0) {
+          w.reset();
+        }
+        boolean resumed = w.offset() > 0;
         try {
           copy(d, w);
           listener.on(new Blob(digest, d.mediaType(), BlobStatus.VERIFYING, d.size(), d.size(), null));
@@ -109,8 +113,6 @@ public final class FetchHandler implements Handler {
             throw e;
           }
           listener.warn("blob " + d.digest().shortHex() + " failed verification after resuming; downloading it again");
-          w.reset();
-          resumed = false;
         }
       }
     }

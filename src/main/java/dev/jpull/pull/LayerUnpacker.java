@@ -60,7 +60,7 @@ final class LayerUnpacker {
     Rootfs rootfs = Rootfs.create(root, listener);
     for (int i = 0; i < layers.size(); i++) {
       Descriptor layer = layers.get(i);
-      CompletableFuture<Void> f = store.contains(layer.digest())
+      CompletableFuture<Void> f = store.contains(layer)
           ? CompletableFuture.completedFuture(null) : future(layer.digest());
       try {
         f.get();

@@ -37,6 +37,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * and unpack layer by layer as blobs land. The composition of containerd's {@code client.Pull}.
  */
 public final class Puller {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Puller.class);
   private final RegistryClient client;
   private final LocalContentStore store;
   private final ProgressListener listener;
@@ -59,12 +60,43 @@ public final class Puller {
 
   /**
    * Materialises a stored image into {@code dir} offline (every layer must be in the store), with the same
-   * verification and safety as a pull.
+   * verification and safety as a pull. {@code dir} is absent or empty; a failed unpack leaves it so (or
+   * removes it when this call made it), and the layer's error is what is thrown: a cleanup failure is
+   * only attached to it.
    */
   public static void unpackStored(LocalContentStore store, StoredImage image, Path dir, ProgressListener listener)
       throws IOException, InterruptedException {
-    java.nio.file.Files.createDirectories(dir);
-    new LayerUnpacker(store, listener).unpack(image.layers(), image.config().diffIds(), dir);
+    boolean created = createTarget(dir);
+    try {
+      new LayerUnpacker(store, listener).unpack(image.layers(), image.config().diffIds(), dir);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      try {
+        Rootfs.clear(dir);
+        if (created) {
+          java.nio.file.Files.deleteIfExists(dir);
+        }
+      } catch (IOException | RuntimeException cleanup) {
+        LOG.debug("could not remove the incomplete tree {}", dir, cleanup);
+        e.addSuppressed(cleanup);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Creates a --rootfs or {@code jpull unpack} target 0700, as the store's trees are, so nobody sees a
+   * half-applied tree; Rootfs gives the root its final mode at the end. An existing (empty) directory is
+   * left as it is. Whether this call created it.
+   */
+  private static boolean createTarget(Path dir) throws IOException {
+    java.nio.file.Files.createDirectories(dir.toAbsolutePath().getParent());
+    try {
+      java.nio.file.Files.createDirectory(dir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException exists) {
+      return false; // Targets checked it is an empty directory, not a symlink
+    }
   }
 
   /** Resolves a reference, checking a {@code name:tag@digest} tag against its digest. */
@@ -181,7 +213,7 @@ public final class Puller {
       StoredImage image = new StoredImage(root, d, doc.manifest(), configDesc, config);
       List<Descriptor> layers = kids.subList(1, kids.size());
       for (Descriptor l : layers) {
-        if (!store.contains(l.digest())) {
+        if (!store.contains(l)) {
           listener.on(new ProgressEvent.Blob(l.digest().toString(), l.mediaType(), BlobStatus.WAITING, 0, l.size(), null));
         }
       }
@@ -249,7 +281,7 @@ public final class Puller {
     Path dir;
     if (options.rootfs() != null) {
       dir = options.rootfs();
-      java.nio.file.Files.createDirectories(dir);
+      createTarget(dir);
     } else if (chain != null && store.completeTree(chain).isPresent()) {
       return;
     } else {

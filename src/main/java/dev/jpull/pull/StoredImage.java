@@ -58,7 +58,7 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
 
   /** Whether every layer blob is in the store. */
   public boolean layersPresent(Provider store) {
-    return manifest.layers().stream().allMatch(l -> store.contains(l.digest()));
+    return manifest.layers().stream().allMatch(l -> store.contains(l));
   }
 
   /**
@@ -69,13 +69,13 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
       throws IOException {
     Descriptor d = root;
     for (int depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
-      if (!store.contains(d.digest())) {
+      if (!store.contains(d)) {
         return Optional.empty();
       }
       Document doc = Handlers.read(store, d);
       if (!doc.isIndex()) {
         ImageManifest m = doc.manifest();
-        if (!store.contains(m.config().digest())) {
+        if (!store.contains(m.config())) {
           return Optional.empty();
         }
         return Optional.of(new StoredImage(root, doc.descriptor(), m, m.config(), readConfig(store, m.config())));

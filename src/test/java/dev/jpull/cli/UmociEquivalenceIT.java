@@ -63,7 +63,13 @@ class UmociEquivalenceIT {
 
       Path layout = dir.resolve("layout");
       run(dir, "/usr/bin/skopeo", "copy", "--src-tls-verify=false", "docker://" + ref, "oci:" + layout + ":1");
-      run(dir, "/usr/bin/umoci", "unpack", "--image", layout + ":1", dir.resolve("bundle").toString());
+      // As an ordinary user jpull's tree is umoci's rootless one (CONTRACT "Root and ordinary users").
+      List<String> umoci = new java.util.ArrayList<>(List.of("/usr/bin/umoci", "unpack"));
+      if (!"root".equals(System.getProperty("user.name"))) {
+        umoci.add("--rootless");
+      }
+      umoci.addAll(List.of("--image", layout + ":1", dir.resolve("bundle").toString()));
+      run(dir, umoci.toArray(String[]::new));
       Map<String, String> expected = TreeSnapshot.of(dir.resolve("bundle/rootfs"));
       Map<String, String> actual = TreeSnapshot.of(rootfs);
       assertEquals(expected, actual);

@@ -410,4 +410,190 @@ class LocalContentStoreTest extends ContentStoreContract<LocalContentStore> {
     assertTrue(r.ok(), r.toString());
     assertEquals(1, r.referencesWithoutTree().size());
   }
+
+  // --- store trust (issue 12) -----------------------------------------------------------------------
+
+  @Test
+  void aFirstOpenThatStopsAfterItsFirstStepStillLeavesALayout() throws IOException {
+    Path p = dir.resolve("half");
+    Files.createDirectories(p);
+    Files.writeString(p.resolve("blobs"), "not a directory"); // the step after the layout fails
+    assertThrows(IOException.class, () -> LocalContentStore.open(p));
+    assertEquals("{\"imageLayoutVersion\":\"1.0.0\"}", Files.readString(p.resolve("oci-layout")),
+        "oci-layout is written before anything else");
+    try (Stream<Path> s = Files.list(p)) {
+      assertEquals(List.of("blobs", "oci-layout"), s.map(f -> f.getFileName().toString()).sorted().toList(),
+          "no temp file left behind");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"rwxrwx---", "rwx---rwx", "rwxrwxrwx"})
+  void refusesAStoreRootThatGroupOrOthersCanWrite(String mode) throws IOException {
+    Path root = store.root();
+    Files.setPosixFilePermissions(root, PosixFilePermissions.fromString(mode));
+    try {
+      JpullException e = assertThrows(JpullException.class, () -> LocalContentStore.open(root));
+      assertEquals(Kind.LOCAL_IO, e.kind());
+      assertEquals("store " + root + " is unusable: group or others can write to it (" + mode + ")", e.getMessage());
+      assertTrue(e.hint().contains("chmod go-w " + root), e.hint());
+    } finally {
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx------"));
+    }
+    LocalContentStore.open(root);
+  }
+
+  @Test
+  void aStickyWorldWritableStoreRootIsRefusedToo() throws IOException {
+    Path root = store.root();
+    Files.setAttribute(root, "unix:mode", 01777);
+    try {
+      JpullException e = assertThrows(JpullException.class, () -> LocalContentStore.open(root));
+      assertEquals(Kind.LOCAL_IO, e.kind());
+    } finally {
+      Files.setAttribute(root, "unix:mode", 0700);
+    }
+  }
+
+  @Test
+  void aNewStoresDirectoriesAreNotWritableByGroupOrOthers() throws IOException {
+    Path root = store.root();
+    for (String d : List.of("", "blobs", "blobs/sha256", "ingest", "locks", "rootfs", "tmp")) {
+      Set<java.nio.file.attribute.PosixFilePermission> perms = Files.getPosixFilePermissions(root.resolve(d),
+          LinkOption.NOFOLLOW_LINKS);
+      assertFalse(perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE), d);
+      assertFalse(perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE), d);
+    }
+  }
+
+  private byte[] storeBlob(byte[] bytes) throws Exception {
+    Descriptor d = descriptorOf(bytes);
+    try (Writer w = store.writer(d).orElseThrow()) {
+      w.stream().write(bytes);
+      w.commit();
+    }
+    return bytes;
+  }
+
+  /** Rewrites a committed (read-only) blob, as a crash or a disk error would. */
+  private void damage(Digest d, byte[] bytes) throws IOException {
+    Path blob = store.blobPath(d);
+    Files.setPosixFilePermissions(blob, PosixFilePermissions.fromString("rw-------"));
+    Files.write(blob, bytes);
+    Files.setPosixFilePermissions(blob, PosixFilePermissions.fromString("r--r--r--"));
+  }
+
+  @Test
+  void aBlobTruncatedOnDiskIsMissingAndFetchedAgain() throws Exception {
+    byte[] bytes = storeBlob("a layer that a crash cut short".getBytes(StandardCharsets.UTF_8));
+    Descriptor d = descriptorOf(bytes);
+    damage(d.digest(), java.util.Arrays.copyOf(bytes, 7));
+    assertFalse(store.contains(d), "a blob of another size than its descriptor counts as missing");
+    Optional<Writer> again = store.writer(d);
+    assertTrue(again.isPresent(), "the damaged blob is fetched again");
+    try (Writer w = again.get()) {
+      assertEquals(0, w.offset());
+      w.stream().write(bytes);
+      w.commit();
+    }
+    assertTrue(store.contains(d));
+    assertArrayEquals(bytes, Files.readAllBytes(store.blobPath(d.digest())));
+  }
+
+  @Test
+  void aDescriptorThatLiesAboutAGoodBlobsSizeDoesNotCostTheBlob() throws Exception {
+    byte[] bytes = storeBlob("shared by another image".getBytes(StandardCharsets.UTF_8));
+    Descriptor lie = new Descriptor("", Digest.sha256(bytes), bytes.length + 5L);
+    assertFalse(store.contains(lie));
+    JpullException e = assertThrows(JpullException.class, () -> store.writer(lie));
+    assertEquals(Kind.VERIFICATION, e.kind());
+    assertTrue(e.getMessage().contains("the descriptor says " + (bytes.length + 5) + " bytes, the blob has "
+        + bytes.length), e.getMessage());
+    assertArrayEquals(bytes, Files.readAllBytes(store.blobPath(lie.digest())), "the good blob stays");
+    assertTrue(store.writer(descriptorOf(bytes)).isEmpty(), "and its lock was released");
+  }
+
+  @Test
+  void fsckReportsABlobWhoseSizeDiffersFromItsDescriptorAndRepairDropsIt() throws Exception {
+    TestImage image = pulledImage("short");
+    Descriptor layer = image.layers().get(0);
+    damage(layer.digest(), new byte[10]);
+    FsckReport found = store.fsck(false);
+    assertFalse(found.ok());
+    assertEquals(List.of(layer.digest()), found.corruptBlobs());
+    assertTrue(found.referenceProblems().stream().anyMatch(p -> p.contains(layer.digest()
+        + " does not have the descriptor's size of " + layer.size() + " bytes")), found.toString());
+    assertEquals(1, store.fsck(true).removed());
+    assertFalse(store.contains(layer.digest()));
+  }
+
+  @Test
+  void gcKeepsALiveTreeKeyedByASha512ChainId() throws Exception {
+    byte[] tar = new dev.jpull.testing.TarBuilder().mtime(0).file("etc/sha512", "x").build();
+    Descriptor layer = new Descriptor(MediaTypes.OCI_LAYER, Digest.sha256(tar), tar.length);
+    java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-512");
+    md.update(tar);
+    Digest diffId = Digest.of("sha512", md);
+    byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
+        + diffId + "\"]}}").getBytes(StandardCharsets.UTF_8);
+    Descriptor configDesc = new Descriptor(MediaTypes.OCI_CONFIG, Digest.sha256(config), config.length);
+    byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"" + MediaTypes.OCI_MANIFEST + "\",\"config\":"
+        + json(configDesc) + ",\"layers\":[" + json(layer) + "]}").getBytes(StandardCharsets.UTF_8);
+    Descriptor manifestDesc = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(manifest), manifest.length);
+    for (byte[] b : List.of(tar, config, manifest)) {
+      storeBlob(b);
+    }
+    store.record("registry.test/sha512:1", manifestDesc);
+    Path temp = store.beginTree(diffId);
+    Files.writeString(temp.resolve("file"), "kept");
+    Path tree = store.commitTree(diffId, temp);
+
+    GcReport r = store.gc();
+    assertEquals(0, r.treesRemoved(), r.toString());
+    assertEquals(1, r.treesKept(), r.toString());
+    assertEquals(Optional.of(tree), store.completeTree(diffId));
+    assertEquals("kept", Files.readString(tree.resolve("file")));
+  }
+
+  private static String json(Descriptor d) {
+    return "{\"mediaType\":\"" + d.mediaType() + "\",\"digest\":\"" + d.digest() + "\",\"size\":" + d.size() + "}";
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+  void gcAndFsckNeverOpenAFifoOrADeviceInTheStore() throws Exception {
+    Digest fake = Digest.sha256(new byte[] {9, 9});
+    List<Path> nodes = new ArrayList<>();
+    nodes.add(store.blobPath(fake));
+    Path ingest = Files.createDirectories(store.root().resolve("ingest").resolve(fake.hex()));
+    nodes.add(ingest.resolve("data"));
+    Path temp = store.beginTree(fake);
+    nodes.add(temp.resolve("fifo"));
+    Path stale = Files.createDirectories(store.root().resolve("rootfs").resolve(fake.hex()));
+    nodes.add(stale.resolve("fifo"));
+    for (Path n : nodes) {
+      mknod(n, "p");
+    }
+    if ("root".equals(System.getProperty("user.name"))) { // an ordinary user cannot make devices; root also checks them
+      mknod(temp.resolve("null"), "c", "1", "3");
+      mknod(stale.resolve("tty"), "c", "5", "0");
+    }
+    FsckReport f = store.fsck(false);
+    assertEquals(List.of("blobs/sha256/" + fake.hex()), f.strayFiles(), f.toString());
+    store.fsck(true);
+    GcReport r = store.gc();
+    assertTrue(r.ingestsRemoved() == 1 && r.strayFilesRemoved() >= 1, r.toString());
+    for (Path n : nodes) {
+      assertFalse(Files.exists(n, LinkOption.NOFOLLOW_LINKS), n.toString());
+    }
+  }
+
+  private static void mknod(Path p, String... typeAndNumbers) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(typeAndNumbers[0].equals("p") ? "mkfifo" : "mknod", p.toString()));
+    if (!typeAndNumbers[0].equals("p")) {
+      cmd.addAll(List.of(typeAndNumbers));
+    }
+    Process proc = new ProcessBuilder(cmd).inheritIO().start();
+    assertEquals(0, proc.waitFor(), String.join(" ", cmd));
+  }
 }
