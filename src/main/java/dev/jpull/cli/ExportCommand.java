@@ -129,6 +129,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     try (LocalContentStore store = StoreLocation.open(main); Closeable lease = store.lease()) {
       Optional<Descriptor> recorded = stored(store);
       long downloaded = 0;
+      Map<String, Long> sources = Map.of();
       boolean pulled = false;
       if (recorded.isEmpty() || !complete(store, recorded.get(), matcher)) {
         if (local) {
@@ -138,6 +139,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
         }
         PullResult r = pull(store, matcher);
         downloaded = r.downloaded();
+        sources = r.sources();
         pulled = true;
       }
       Descriptor root = stored(store).orElseThrow(() -> new JpullException(Kind.NOT_FOUND,
@@ -160,7 +162,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       }
       write(exporter, content, image, directory);
       long size = content.blobs().stream().mapToLong(Descriptor::size).sum();
-      finish(root, image, size, downloaded, pulled);
+      finish(root, image, size, downloaded, sources, pulled);
     }
     return 0;
   }
@@ -281,9 +283,11 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     }
   }
 
-  private void finish(Descriptor root, StoredImage image, long size, long downloaded, boolean pulled) {
+  private void finish(Descriptor root, StoredImage image, long size, long downloaded, Map<String, Long> sources,
+      boolean pulled) {
     if (output.json()) {
-      output.on(DoneEvent.of(ref.toString(), root.digest().toString(), image, size, downloaded, null, !pulled));
+      output.on(DoneEvent.of(ref.toString(), root.digest().toString(), image, size, downloaded, null, !pulled,
+          sources));
     }
     output.finish();
     if (!output.json() && !output.quiet()) {

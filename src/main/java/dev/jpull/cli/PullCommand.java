@@ -125,7 +125,8 @@ final class PullCommand implements Callable<Integer>, JsonAware {
         throw new JpullException(Kind.LOCAL_IO, "write --digestfile " + digestFile, e);
       }
     }
-    output.on(DoneEvent.of(ref.toString(), digest, r.image(), r.size(), r.downloaded(), r.rootfs(), r.upToDate()));
+    output.on(DoneEvent.of(ref.toString(), digest, r.image(), r.size(), r.downloaded(), r.rootfs(), r.upToDate(),
+        r.sources()));
     output.finish();
     PrintWriter out = spec.commandLine().getOut();
     if (output.json()) {

@@ -19,7 +19,11 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -38,6 +42,7 @@ public final class FetchHandler implements Handler {
   private final ProgressListener listener;
   private final BooleanSupplier cancelled;
   private final AtomicLong downloaded = new AtomicLong();
+  private final Map<String, LongAdder> sources = new ConcurrentHashMap<>();
 
   public FetchHandler(RegistryClient client, Reference ref, Provider provider, Ingester ingester,
       ProgressListener listener, BooleanSupplier cancelled) {
@@ -52,6 +57,13 @@ public final class FetchHandler implements Handler {
   /** Bytes received from the network by this handler so far. */
   public long downloaded() {
     return downloaded.get();
+  }
+
+  /** Bytes of blobs received so far from each host (upstream or mirror), for the {@code done} event. */
+  public Map<String, Long> sources() {
+    Map<String, Long> out = new TreeMap<>();
+    sources.forEach((host, n) -> out.put(host, n.sum()));
+    return out;
   }
 
   @Override
@@ -102,10 +114,10 @@ public final class FetchHandler implements Handler {
         }
         boolean resumed = w.offset() > 0;
         try {
-          copy(d, w);
-          listener.on(new Blob(digest, d.mediaType(), BlobStatus.VERIFYING, d.size(), d.size(), null));
+          Served s = copy(d, w);
+          listener.on(s.event(d, BlobStatus.VERIFYING, d.size()));
           w.commit();
-          listener.on(new Blob(digest, d.mediaType(), BlobStatus.DONE, d.size(), d.size(), null));
+          listener.on(s.event(d, BlobStatus.DONE, d.size()));
           return;
         } catch (JpullException e) {
           // moby pull_v2: a digest failure after a resume may be the partial's fault; retry once from zero.
@@ -118,7 +130,14 @@ public final class FetchHandler implements Handler {
     }
   }
 
-  private void copy(Descriptor d, Writer w) throws IOException {
+  /** Where a blob's bytes came from, for the events that follow its download. */
+  private record Served(String host, boolean mirror, boolean resumed) {
+    Blob event(Descriptor d, BlobStatus status, long current) {
+      return new Blob(d.digest().toString(), d.mediaType(), status, current, d.size(), host, mirror, resumed);
+    }
+  }
+
+  private Served copy(Descriptor d, Writer w) throws IOException {
     String digest = d.digest().toString();
     long offset = w.offset();
     try (BlobStream bs = client.blob(ref, d, offset)) {
@@ -126,7 +145,9 @@ public final class FetchHandler implements Handler {
         w.reset();
       }
       long current = w.offset();
-      listener.on(new Blob(digest, d.mediaType(), BlobStatus.DOWNLOADING, current, d.size(), bs.host()));
+      Served served = new Served(bs.host(), bs.mirror(), current > 0);
+      LongAdder byHost = sources.computeIfAbsent(bs.host(), h -> new LongAdder());
+      listener.on(served.event(d, BlobStatus.DOWNLOADING, current));
       OutputStream out = w.stream();
       InputStream in = bs.body();
       byte[] buf = new byte[BUFFER];
@@ -139,13 +160,15 @@ public final class FetchHandler implements Handler {
         out.write(buf, 0, n);
         current += n;
         downloaded.addAndGet(n);
+        byHost.add(n);
         long now = System.nanoTime();
         if (now - last >= PROGRESS_NANOS) {
           last = now;
-          listener.on(new Blob(digest, d.mediaType(), BlobStatus.DOWNLOADING, current, d.size(), bs.host()));
+          listener.on(served.event(d, BlobStatus.DOWNLOADING, current));
         }
       }
-      listener.on(new Blob(digest, d.mediaType(), BlobStatus.DOWNLOADING, current, d.size(), bs.host()));
+      listener.on(served.event(d, BlobStatus.DOWNLOADING, current));
+      return served;
     }
   }
 }

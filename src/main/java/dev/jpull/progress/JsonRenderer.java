@@ -14,7 +14,8 @@ import java.util.Map;
  * always; exactly one terminal {@code done} or {@code error}, after which nothing is written.
  */
 public final class JsonRenderer implements ProgressListener {
-  public static final int SCHEMA = 1;
+  /** 2: blob events carry {@code mirror} and {@code resumed}, {@code done} carries {@code sources}. */
+  public static final int SCHEMA = 2;
   private static final long MIN_NANOS = 100_000_000L;
 
   private final PrintStream out;
@@ -45,9 +46,8 @@ public final class JsonRenderer implements ProgressListener {
       lastEmit.put(b.digest(), now);
       n.put("type", "blob").put("digest", b.digest()).put("mediaType", b.mediaType()).put("status", b.status().wire())
           .put("current", b.current()).put("total", b.total());
-      if (b.host() != null) {
-        n.put("host", b.host());
-      }
+      // host is null until a host serves the blob (waiting) and for blobs the store already holds (exists).
+      n.put("host", b.host()).put("mirror", b.mirror()).put("resumed", b.resumed());
     } else if (event instanceof ProgressEvent.Unpack u) {
       n.put("type", "unpack").put("digest", u.digest()).put("index", u.index()).put("status", u.status().wire());
     } else if (event instanceof ProgressEvent.Warning w) {
@@ -61,6 +61,8 @@ public final class JsonRenderer implements ProgressListener {
           .put("configDigest", d.configDigest()).put("platform", d.platform()).put("chainId", d.chainId())
           .put("size", d.size()).put("downloaded", d.downloaded()).put("rootfs", d.rootfs())
           .put("upToDate", d.upToDate());
+      ObjectNode sources = n.putObject("sources");
+      d.sources().forEach(sources::put);
     } else if (event instanceof ProgressEvent.Failed f) {
       terminated = true;
       n.put("type", "error").put("code", f.code()).put("kind", f.kind()).put("message", f.message());

@@ -157,7 +157,7 @@ public final class Puller {
       tree = complete.get();
     }
     return Optional.of(new PullResult(ref, recorded.get(), resolution.host(), image.get(), tree,
-        image.get().size(), 0, true));
+        image.get().size(), 0, true, Map.of()));
   }
 
   private PullResult fetchAndUnpack(Reference ref, String name, Resolution resolution, PullOptions options)
@@ -263,7 +263,8 @@ public final class Puller {
     }
     StoredImage image = chosen.get();
     long size = image == null ? root.size() : image.size();
-    return new PullResult(ref, root, resolution.host(), image, rootfs, size, fetch.downloaded(), false);
+    return new PullResult(ref, root, resolution.host(), image, rootfs, size, fetch.downloaded(), false,
+        fetch.sources());
   }
 
   private void checkPlatform(StoredImage image, PullOptions options, Reference ref) {

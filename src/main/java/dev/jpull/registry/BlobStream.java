@@ -11,8 +11,9 @@ import java.io.InputStream;
  * itself with {@code Range} within the retry budget when the connection drops mid-way.
  *
  * @param host the host (upstream or mirror) that served it, for progress and {@code --debug}
+ * @param mirror true when {@code host} is a configured mirror rather than the registry itself
  */
-public record BlobStream(InputStream body, long start, String host) implements Closeable {
+public record BlobStream(InputStream body, long start, String host, boolean mirror) implements Closeable {
   @Override
   public void close() throws IOException {
     body.close();

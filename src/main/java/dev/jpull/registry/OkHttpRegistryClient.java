@@ -81,7 +81,7 @@ public final class OkHttpRegistryClient implements RegistryClient {
         }
         try {
           return openBlob(foreignSource(url, action, descriptor), descriptor, offset,
-              new Transport.Context(action, descriptor.digest().toString(), url.host()));
+              new Transport.Context(action, descriptor.digest().toString(), url.host()), false);
         } catch (JpullException e) {
           if (e.kind() == Kind.CANCELLED || transport.cancelled()) {
             throw e;
@@ -103,7 +103,7 @@ public final class OkHttpRegistryClient implements RegistryClient {
         }
         throw ErrorResponse.of(r, action, ep.name(), ep.registry(), ep.hasCredentials());
       };
-      return openBlob(source, descriptor, offset, ctx);
+      return openBlob(source, descriptor, offset, ctx, ep.host().mirror());
     });
   }
 
@@ -122,11 +122,12 @@ public final class OkHttpRegistryClient implements RegistryClient {
     };
   }
 
-  private BlobStream openBlob(BlobBody.Source source, Descriptor d, long offset, Transport.Context ctx)
-      throws IOException {
+  private BlobStream openBlob(BlobBody.Source source, Descriptor d, long offset, Transport.Context ctx,
+      boolean mirror) throws IOException {
     BlobBody.Opened first = BlobBody.open(source, d.size(), offset, ctx, log);
     log.log(ctx.action() + ": served by " + ctx.host() + " from byte " + first.start());
-    return new BlobStream(new BlobBody(source, d.size(), first, transport, ctx, log), first.start(), ctx.host());
+    return new BlobStream(new BlobBody(source, d.size(), first, transport, ctx, log), first.start(), ctx.host(),
+        mirror);
   }
 
   private static Map<String, String> blobHeaders(long offset) {

@@ -110,6 +110,8 @@ class ResumeIT {
             && e.path("status").asText().equals("downloading"))
         .findFirst().orElseThrow(() -> new AssertionError("no downloading event for the layer: " + second.stdout()));
     assertEquals(kept, resumedAt.get("current").asLong(), "the download starts at the partial's end");
+    assertTrue(resumedAt.get("resumed").asBoolean(), "the event says the download resumed: " + resumedAt);
+    assertFalse(resumedAt.get("mirror").asBoolean(), resumedAt.toString());
 
     Path blob = store.resolve("blobs/sha256").resolve(layer.hex());
     assertEquals(layer.toString(), "sha256:" + sha256(blob), "the committed blob hashes to its digest");

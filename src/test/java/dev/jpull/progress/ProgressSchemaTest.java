@@ -14,6 +14,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Every event the JSON renderer writes conforms to the published schema, and the check itself bites. */
@@ -27,16 +28,19 @@ class ProgressSchemaTest {
         new ProgressEvent.Resolved("r.example/a:1", D, "application/vnd.oci.image.index.v1+json", 10, "r.example"),
         new ProgressEvent.Blob(D, "application/vnd.oci.image.layer.v1.tar+gzip", BlobStatus.WAITING, 0, 9, null),
         new ProgressEvent.Blob(D, "application/vnd.oci.image.layer.v1.tar+gzip", BlobStatus.DONE, 9, 9, "mirror:5000"),
+        new ProgressEvent.Blob(D, "application/vnd.oci.image.layer.v1.tar+gzip", BlobStatus.DOWNLOADING, 4, 9,
+            "mirror:5000", true, true),
         new ProgressEvent.Unpack(D, 0, UnpackStatus.STARTED),
         new ProgressEvent.Unpack(D, 0, UnpackStatus.DONE),
         new ProgressEvent.Warning("careful"),
         new ProgressEvent.Retry(D, "r.example", "HTTP 503", 1, 500),
         new ProgressEvent.Retry(null, null, "connection reset", 2, 1000),
-        new ProgressEvent.Done("r.example/a:1", D, D, D, "linux/amd64", D, 100, 90, "/tmp/x", false));
+        new ProgressEvent.Done("r.example/a:1", D, D, D, "linux/amd64", D, 100, 90, "/tmp/x", false,
+            Map.of("mirror:5000", 60L, "r.example", 30L)));
     // One terminal event per stream: the other terminal forms each get a renderer of their own.
     events.addAll(render(new ProgressEvent.Done("r.example/a:1", D, D, D, "linux/amd64", null, 100, 0, null, true)));
     events.addAll(render(new ProgressEvent.Failed(3, "NOT_FOUND", "not found")));
-    assertEquals(11, events.size());
+    assertEquals(12, events.size());
     for (JsonNode e : events) {
       assertEquals(List.of(), schema.problems(e), e.toString());
     }
@@ -58,6 +62,12 @@ class ProgressSchemaTest {
     ObjectNode unknown = done.deepCopy();
     unknown.put("type", "party");
     assertFalse(schema.problems(unknown).isEmpty());
+    ObjectNode badSources = done.deepCopy();
+    badSources.putObject("sources").put("r.example", "lots");
+    assertFalse(schema.problems(badSources).isEmpty());
+    ObjectNode noMirror = render(new ProgressEvent.Blob(D, "m", BlobStatus.DONE, 1, 1, "h")).get(0).deepCopy();
+    noMirror.remove("mirror");
+    assertFalse(schema.problems(noMirror).isEmpty());
   }
 
   private static List<JsonNode> render(ProgressEvent... events) throws Exception {

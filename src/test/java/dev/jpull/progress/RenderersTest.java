@@ -39,7 +39,7 @@ class RenderersTest {
     List<String> lines = drive(JsonRenderer::new).lines().toList();
     for (String l : lines) {
       JsonNode n = Json.MAPPER.readTree(l);
-      assertEquals(1, n.get("schema").asInt());
+      assertEquals(JsonRenderer.SCHEMA, n.get("schema").asInt());
       assertTrue(n.get("type").isTextual());
     }
     assertEquals("done", Json.MAPPER.readTree(lines.get(lines.size() - 1)).get("type").asText());

@@ -15,7 +15,7 @@ import java.util.Set;
  * {@code enum}) and refuses a schema using any other, so a check can never pass by ignoring a rule.
  */
 public final class EventSchema {
-  private static final Set<String> KNOWN = Set.of("$schema", "$id", "title", "description", "oneOf", "type",
+  private static final Set<String> KNOWN = Set.of("additionalProperties", "$schema", "$id", "title", "description", "oneOf", "type",
       "required", "properties", "const", "enum");
   private final JsonNode schema;
 
@@ -76,6 +76,15 @@ public final class EventSchema {
       for (JsonNode r : s.get("required")) {
         if (!v.has(r.asText())) {
           out.add(at + ": missing " + r.asText());
+        }
+      }
+    }
+    if (s.has("additionalProperties") && v.isObject()) {
+      JsonNode each = s.get("additionalProperties");
+      for (Iterator<String> it = v.fieldNames(); it.hasNext(); ) {
+        String name = it.next();
+        if (!s.path("properties").has(name)) {
+          check(each, v.get(name), at + "/" + name, out);
         }
       }
     }
