@@ -120,7 +120,7 @@ class TarReaderTest {
 
   @Test
   void oversizedGnuLongNameIsRefused() {
-    byte[] h = header("././@LongLink", 'L', TarReader.MAX_METADATA + 1L);
+    byte[] h = header("././@LongLink", 'L', TarReader.PATH_MAX + 1L);
     assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(h)).next());
   }
 
