@@ -177,6 +177,64 @@ public final class TarBuilder {
     return out.toByteArray();
   }
 
+  /**
+   * A hand-made ustar header block with a valid checksum, for entries a writer would not produce (PAX
+   * headers in bulk, oversized GNU long names, fields out of range). {@code name} is written verbatim.
+   */
+  public static byte[] header(String name, char type, long size) {
+    byte[] h = new byte[512];
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    System.arraycopy(n, 0, h, 0, Math.min(n.length, 100));
+    octal(h, 100, 8, 0644);
+    octal(h, 108, 8, 0);
+    octal(h, 116, 8, 0);
+    octal(h, 124, 12, size);
+    octal(h, 136, 12, 1_700_000_000L);
+    h[156] = (byte) type;
+    System.arraycopy("ustar\0".getBytes(StandardCharsets.US_ASCII), 0, h, 257, 6);
+    h[263] = '0';
+    h[264] = '0';
+    checksum(h);
+    return h;
+  }
+
+  /** Recomputes the checksum of a header block after its fields were changed by hand. */
+  public static void checksum(byte[] h) {
+    java.util.Arrays.fill(h, 148, 156, (byte) ' ');
+    long sum = 0;
+    for (byte b : h) {
+      sum += b & 0xff;
+    }
+    octal(h, 148, 7, sum);
+    h[155] = ' ';
+  }
+
+  /** One PAX record, "LEN key=value\n". */
+  public static byte[] paxRecord(String key, String value) {
+    String body = " " + key + "=" + value + "\n";
+    int bodyLength = body.getBytes(StandardCharsets.UTF_8).length;
+    int len = bodyLength + 1;
+    while (len != bodyLength + Integer.toString(len).length()) {
+      len = bodyLength + Integer.toString(len).length();
+    }
+    return (len + body).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** {@code data} padded with NULs to whole 512-byte blocks. */
+  public static byte[] pad(byte[] data) {
+    return java.util.Arrays.copyOf(data, (data.length + 511) / 512 * 512);
+  }
+
+  private static void octal(byte[] h, int off, int len, long v) {
+    String s = Long.toOctalString(v);
+    if (s.length() > len - 1) {
+      throw new IllegalArgumentException(v + " does not fit an octal field of " + len + " bytes");
+    }
+    String padded = "0".repeat(len - 1 - s.length()) + s;
+    System.arraycopy(padded.getBytes(StandardCharsets.US_ASCII), 0, h, off, len - 1);
+    h[off + len - 1] = 0;
+  }
+
   public static byte[] zstd(byte[] data) {
     return com.github.luben.zstd.Zstd.compress(data, 3);
   }

@@ -120,7 +120,7 @@ class TarReaderTest {
 
   @Test
   void oversizedGnuLongNameIsRefused() {
-    byte[] h = header("././@LongLink", 'L', TarReader.MAX_METADATA + 1L);
+    byte[] h = header("././@LongLink", 'L', TarReader.PATH_MAX + 1L);
     assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(h)).next());
   }
 
@@ -184,6 +184,132 @@ class TarReaderTest {
     assertNull(r.next());
   }
 
+  @Test
+  void negativeBase256MtimeIsBeforeTheEpoch() throws IOException {
+    // GNU tar writes times before 1970 in base-256 two's complement; Go reads them, so must jpull.
+    byte[] h = header("old", '0', 0);
+    Arrays.fill(h, 136, 148, (byte) 0xff);
+    h[147] = (byte) 0xfe; // -2
+    checksum(h);
+    assertEquals(-2, new TarReader(new ByteArrayInputStream(h)).next().mtime().toMillis() / 1000);
+  }
+
+  @Test
+  void negativeBase256SizeIsRefused() {
+    byte[] h = header("neg", '0', 0);
+    Arrays.fill(h, 124, 136, (byte) 0xff);
+    checksum(h);
+    TarFormatException e = assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(h)).next());
+    assertTrue(e.getMessage().contains("negative"), e.getMessage());
+  }
+
+  @Test
+  void octalFieldWithGarbageInsideIsRefusedNotShortened() {
+    byte[] h = header("f", '0', 0);
+    System.arraycopy("00 0644\0".getBytes(StandardCharsets.US_ASCII), 0, h, 100, 8);
+    checksum(h);
+    assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(h)).next());
+  }
+
+  @Test
+  void idsBeyondThirtyTwoBitsAreRefused() {
+    byte[] pax = paxRecord("uid", "4294967296");
+    byte[] archive = concat(header("PaxHeader", 'x', pax.length), pad(pax), header("f", '0', 0));
+    TarFormatException e = assertThrows(TarFormatException.class,
+        () -> new TarReader(new ByteArrayInputStream(archive)).next());
+    assertTrue(e.getMessage().contains("uid out of range"), e.getMessage());
+  }
+
+  @Test
+  void deviceNumbersBeyondIntAreRefusedNotTruncated() {
+    byte[] h = header("dev/x", '3', 0);
+    h[329] = (byte) 0x80;
+    h[332] = 1; // 2^32 in base-256
+    checksum(h);
+    assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(h)).next());
+  }
+
+  @Test
+  void paxSizeOverridesTheHeaderAndIsChecked() throws IOException {
+    byte[] huge = paxRecord("size", "99999999999999999999");
+    byte[] archive = concat(header("PaxHeader", 'x', huge.length), pad(huge), header("f", '0', 0));
+    assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(archive)).next());
+    byte[] signed = paxRecord("size", "-1");
+    byte[] archive2 = concat(header("PaxHeader", 'x', signed.length), pad(signed), header("f", '0', 0));
+    assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(archive2)).next());
+  }
+
+  @Test
+  void paxTimesWithSignsAndLongFractions() throws IOException {
+    // CVE-2023-42503 (commons-compress): a 300,000-digit fraction must cost nothing.
+    String[][] cases = {{"-1.5", "-1500"}, {"12.000000001999", "12000"}, {"7." + "9".repeat(300_000), "7999"}};
+    for (String[] c : cases) {
+      byte[] pax = paxRecord("mtime", c[0]);
+      byte[] archive = concat(header("PaxHeader", 'x', pax.length), pad(pax), header("f", '0', 0));
+      assertEquals(Long.parseLong(c[1]), new TarReader(new ByteArrayInputStream(archive)).next().mtime().toMillis(),
+          c[0].substring(0, Math.min(20, c[0].length())));
+    }
+  }
+
+  @Test
+  void nulInPaxPathsAndKeywordsIsRefused() {
+    for (byte[] pax : new byte[][] {paxRecord("path", "a\0b"), paxRecord("linkpath", "x\0"), paxRecord("my\0key", "v")}) {
+      byte[] archive = concat(header("PaxHeader", 'x', pax.length), pad(pax), header("f", '2', 0));
+      assertThrows(TarFormatException.class, () -> new TarReader(new ByteArrayInputStream(archive)).next());
+    }
+  }
+
+  @Test
+  void emptyPaxValueRestoresTheHeaderField() throws IOException {
+    byte[] pax = concat(paxRecord("path", "from/pax"), paxRecord("path", ""));
+    byte[] archive = concat(header("PaxHeader", 'x', pax.length), pad(pax), header("short", '0', 0));
+    assertEquals("short", new TarReader(new ByteArrayInputStream(archive)).next().name());
+  }
+
+  @Test
+  void starArchivesHaveAShorterPrefix() throws IOException {
+    byte[] h = header("name", '0', 0);
+    Arrays.fill(h, 345, 476, (byte) 'p'); // a full 131-byte prefix, no NUL
+    Arrays.fill(h, 476, 500, (byte) '1'); // star's atime and ctime right after it
+    System.arraycopy("tar\0".getBytes(StandardCharsets.US_ASCII), 0, h, 508, 4);
+    checksum(h);
+    assertEquals("p".repeat(131) + "/name", new TarReader(new ByteArrayInputStream(h)).next().name());
+  }
+
+  @Test
+  void aHeaderAfterTheEndOfArchiveMarkerIsRefused() throws IOException {
+    // Go's archive/tar refuses it too: a header other readers never reach must not be skipped silently.
+    byte[] archive = concat(header("a", '0', 0), new byte[512], header("hidden", '0', 0));
+    TarReader r = new TarReader(new ByteArrayInputStream(archive));
+    assertEquals("a", r.next().name());
+    assertThrows(TarFormatException.class, r::next);
+    byte[] clean = concat(header("a", '0', 0), new byte[1024], new byte[] {1, 2, 3});
+    TarReader ok = new TarReader(new ByteArrayInputStream(clean));
+    assertEquals("a", ok.next().name());
+    assertNull(ok.next());
+  }
+
+  @Test
+  void linkFieldsOfOtherTypesAreNotKept() throws IOException {
+    byte[] h = header("f", '0', 0);
+    System.arraycopy("junk".getBytes(StandardCharsets.US_ASCII), 0, h, 157, 4);
+    checksum(h);
+    assertEquals("", new TarReader(new ByteArrayInputStream(h)).next().linkName());
+  }
+
+  @Test
+  void tooManyExtendedAttributeNamesAreRefused() {
+    ByteArrayOutputStream records = new ByteArrayOutputStream();
+    for (int i = 0; i < 300; i++) {
+      records.writeBytes(paxRecord("SCHILY.xattr.user." + "k".repeat(230) + i, "v"));
+    }
+    byte[] pax = records.toByteArray();
+    byte[] archive = concat(header("PaxHeader", 'x', pax.length), pad(pax), header("f", '0', 0));
+    TarFormatException e = assertThrows(TarFormatException.class,
+        () -> new TarReader(new ByteArrayInputStream(archive)).next());
+    assertTrue(e.getMessage().contains("XATTR_LIST_MAX"), e.getMessage());
+  }
+
   private static byte[] header(String name, char type, long size) {
     byte[] h = new byte[512];
     byte[] n = name.getBytes(StandardCharsets.UTF_8);
@@ -222,13 +348,7 @@ class TarReaderTest {
   }
 
   private static byte[] paxRecord(String key, String value) {
-    String body = " " + key + "=" + value + "\n";
-    int len = body.length() + 2;
-    String rec = len + body;
-    if (rec.length() != len) {
-      rec = (len + 1) + body;
-    }
-    return rec.getBytes(StandardCharsets.UTF_8);
+    return dev.jpull.testing.TarBuilder.paxRecord(key, value);
   }
 
   private static byte[] pad(byte[] b) {
