@@ -83,7 +83,7 @@ class PullIT {
     assertTrue(tree.startsWith(store), "default unpack target is inside the store");
     assertStandardTree(tree);
     for (String line : first.stdout().lines().toList()) {
-      assertEquals(1, Json.MAPPER.readTree(line).get("schema").asInt(), line);
+      assertEquals(dev.jpull.progress.JsonRenderer.SCHEMA, Json.MAPPER.readTree(line).get("schema").asInt(), line);
     }
 
     long before = requests();
