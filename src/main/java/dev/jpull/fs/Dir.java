@@ -59,7 +59,7 @@ public final class Dir extends Fd {
 
   /** The subdirectory {@code name}; a symlink there fails with ELOOP (or ENOTDIR), anything else ENOTDIR. */
   public Dir openDir(byte[] name) throws NativeException {
-    int fd = LibC.openat(this.fd, Names.z(name), DIR_FLAGS, 0);
+    int fd = LibC.openat(fd(), Names.z(name), DIR_FLAGS, 0);
     if (fd < 0) {
       throw new NativeException("open directory", child(name), Native.getLastError());
     }
@@ -68,7 +68,7 @@ public final class Dir extends Fd {
 
   /** This directory's parent, reached by {@code ..}: callers check it is the one they came from. */
   Dir openParent() throws NativeException {
-    int fd = LibC.openat(this.fd, Names.DOTDOT, DIR_FLAGS, 0);
+    int fd = LibC.openat(fd(), Names.DOTDOT, DIR_FLAGS, 0);
     if (fd < 0) {
       throw new NativeException("open directory", where + "/..", Native.getLastError());
     }
@@ -77,12 +77,12 @@ public final class Dir extends Fd {
   }
 
   public void mkdir(byte[] name, int mode) throws NativeException {
-    check(LibC.mkdirat(fd, Names.z(name), mode), "mkdir", name);
+    check(LibC.mkdirat(fd(), Names.z(name), mode), "mkdir", name);
   }
 
   /** Creates a new regular file; an existing entry of that name (a symlink too) fails with EEXIST. */
   public OpenFile createFile(byte[] name, int mode) throws NativeException {
-    int f = LibC.openat(fd, Names.z(name),
+    int f = LibC.openat(fd(), Names.z(name),
         LibC.O_WRONLY | LibC.O_CREAT | LibC.O_EXCL | LibC.O_NOFOLLOW | LibC.O_NOCTTY | LibC.O_CLOEXEC, mode);
     if (f < 0) {
       throw new NativeException("create", child(name), Native.getLastError());
@@ -99,7 +99,7 @@ public final class Dir extends Fd {
       throw new NativeException("mknodat unavailable", child(name), NativeException.EOPNOTSUPP);
     }
     long dev = type == FIFO ? 0 : Nodes.makedev(major & 0xffffffffL, minor & 0xffffffffL);
-    check(Nodes.mknodat(fd, Names.z(name), type | (mode & 07777), dev), "mknod", name);
+    check(Nodes.mknodat(fd(), Names.z(name), type | (mode & 07777), dev), "mknod", name);
   }
 
   public static final int CHAR = LibC.S_IFCHR;
@@ -107,30 +107,30 @@ public final class Dir extends Fd {
   public static final int FIFO = LibC.S_IFIFO;
 
   public void symlink(byte[] target, byte[] name) throws NativeException {
-    check(LibC.symlinkat(Names.z(target), fd, Names.z(name)), "symlink", name);
+    check(LibC.symlinkat(Names.z(target), fd(), Names.z(name)), "symlink", name);
   }
 
   /** A hard link to {@code fromName} in {@code from}; a symlink there is linked itself, never followed. */
   public void link(Dir from, byte[] fromName, byte[] name) throws NativeException {
-    check(LibC.linkat(from.fd, Names.z(fromName), fd, Names.z(name), 0), "link", name);
+    check(LibC.linkat(from.fd(), Names.z(fromName), fd(), Names.z(name), 0), "link", name);
   }
 
   public void unlink(byte[] name) throws NativeException {
-    check(LibC.unlinkat(fd, Names.z(name), 0), "unlink", name);
+    check(LibC.unlinkat(fd(), Names.z(name), 0), "unlink", name);
   }
 
   public void rmdir(byte[] name) throws NativeException {
-    check(LibC.unlinkat(fd, Names.z(name), LibC.AT_REMOVEDIR), "rmdir", name);
+    check(LibC.unlinkat(fd(), Names.z(name), LibC.AT_REMOVEDIR), "rmdir", name);
   }
 
   public void rename(byte[] name, Dir to, byte[] toName) throws NativeException {
-    check(LibC.renameat(fd, Names.z(name), to.fd, Names.z(toName)), "rename", name);
+    check(LibC.renameat(fd(), Names.z(name), to.fd(), Names.z(toName)), "rename", name);
   }
 
   /** The target of the symlink {@code name}, as raw bytes (PATH_MAX at most). */
   public byte[] readlink(byte[] name) throws NativeException {
     byte[] buf = new byte[4096];
-    long n = LibC.readlinkat(fd, Names.z(name), buf, buf.length);
+    long n = LibC.readlinkat(fd(), Names.z(name), buf, buf.length);
     if (n < 0) {
       throw NativeException.last("readlink", child(name).getBytes(StandardCharsets.UTF_8));
     }
@@ -140,14 +140,14 @@ public final class Dir extends Fd {
   /** Never follows a final symlink. */
   public Stat stat(byte[] name) throws NativeException {
     byte[] buf = new byte[LibC.STATX_SIZE];
-    check(LibC.statx(fd, Names.z(name), LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf), "statx", name);
+    check(LibC.statx(fd(), Names.z(name), LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf), "statx", name);
     return Stat.parse(buf);
   }
 
   /** Like {@link #stat(byte[])}, null when there is no such entry. */
   public Stat statIfExists(byte[] name) throws NativeException {
     byte[] buf = new byte[LibC.STATX_SIZE];
-    if (LibC.statx(fd, Names.z(name), LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf) < 0) {
+    if (LibC.statx(fd(), Names.z(name), LibC.AT_SYMLINK_NOFOLLOW, LibC.STATX_BASIC_STATS, buf) < 0) {
       int errno = Native.getLastError();
       if (errno == NativeException.ENOENT) {
         return null;
@@ -158,12 +158,12 @@ public final class Dir extends Fd {
   }
 
   public void chownNoFollow(byte[] name, int uid, int gid) throws NativeException {
-    check(LibC.fchownat(fd, Names.z(name), uid, gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", name);
+    check(LibC.fchownat(fd(), Names.z(name), uid, gid, LibC.AT_SYMLINK_NOFOLLOW), "lchown", name);
   }
 
   /** atime and mtime of {@code name} itself (a symlink's own times), set to the given time. */
   public void setTimesNoFollow(byte[] name, long seconds, int nanos) throws NativeException {
-    check(LibC.utimensat(fd, Names.z(name), new long[] {seconds, nanos, seconds, nanos}, LibC.AT_SYMLINK_NOFOLLOW),
+    check(LibC.utimensat(fd(), Names.z(name), new long[] {seconds, nanos, seconds, nanos}, LibC.AT_SYMLINK_NOFOLLOW),
         "utimensat", name);
   }
 
@@ -179,13 +179,13 @@ public final class Dir extends Fd {
     if (stat(name).isSymlink()) {
       return false;
     }
-    check(LibC.fchmodat(fd, Names.z(name), mode, 0), "chmod", name);
+    check(LibC.fchmodat(fd(), Names.z(name), mode, 0), "chmod", name);
     return true;
   }
 
   /** Lists the entries, {@code .} and {@code ..} left out, from a descriptor of its own. */
   public Listing list() throws NativeException {
-    int dup = LibC.openat(fd, Names.DOT, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
+    int dup = LibC.openat(fd(), Names.DOT, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
     if (dup < 0) {
       throw new NativeException("open directory", where, Native.getLastError());
     }

@@ -21,7 +21,7 @@ public final class OpenFile extends Fd {
     Pointer base = Native.getDirectBufferPointer(direct);
     long done = 0;
     while (done < length) {
-      long n = LibC.write(fd, done == 0 ? base : base.share(done), length - done);
+      long n = LibC.write(fd(), done == 0 ? base : base.share(done), length - done);
       if (n < 0) {
         int errno = Native.getLastError();
         if (errno == NativeException.EINTR) {
