@@ -24,9 +24,7 @@ import java.security.MessageDigest;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A root filesystem being built from layers, bottom first, with OCI layer semantics (image-spec
@@ -35,7 +33,7 @@ import java.util.Set;
  * entry itself ({@link Metadata}). Directories are 0700 while layers are applied and get their recorded
  * modes and times in {@link #finish()}, on the directory found there only if it is one jpull made.
  */
-public final class Rootfs {
+public final class Rootfs implements AutoCloseable {
   private static final String WHITEOUT = ".wh.";
   private static final String OPAQUE = ".wh..wh..opq";
   private static final int BUFFER = 1 << 20;
@@ -125,7 +123,7 @@ public final class Rootfs {
       }
     }, layer), md);
     InputStream source = READ_AHEAD ? new ReadAhead(tar, BUFFER, 4, "jpull-inflate-" + index) : tar;
-    Set<String> thisLayer = new HashSet<>();
+    LayerNames thisLayer = new LayerNames();
     try {
       TarReader in = new TarReader(source);
       TarEntry e;
@@ -162,7 +160,7 @@ public final class Rootfs {
     }
   }
 
-  private void apply(TarEntry e, InputStream data, String layer, Set<String> thisLayer) throws IOException {
+  private void apply(TarEntry e, InputStream data, String layer, LayerNames thisLayer) throws IOException {
     String what = layer + ": entry " + Quoted.of(e.name());
     List<String> comps = RootPath.clean(e.path(), what);
     TarEntry.Type type = e.type();
@@ -311,7 +309,7 @@ public final class Rootfs {
     return true;
   }
 
-  private void whiteout(List<String> comps, String base, String what, Set<String> thisLayer) throws IOException {
+  private void whiteout(List<String> comps, String base, String what, LayerNames thisLayer) throws IOException {
     Tree.Resolved parent = tree.dir(comps.subList(0, comps.size() - 1), false, what);
     if (base.equals(OPAQUE)) {
       if (parent != null) {
@@ -333,7 +331,7 @@ public final class Rootfs {
    * marker stands in the layer (image-spec: "regardless of the ordering"). Only what is not kept is removed,
    * so resolutions of kept directories stay valid while this runs.
    */
-  private void hideLower(Tree.Resolved opaque, Set<String> thisLayer, String what) throws IOException {
+  private void hideLower(Tree.Resolved opaque, LayerNames thisLayer, String what) throws IOException {
     tree.invalidate();
     Deque<List<String>> pending = new ArrayDeque<>();
     pending.push(opaque.real().isEmpty() ? List.of() : List.of(opaque.real().split("/", -1)));
@@ -396,7 +394,9 @@ public final class Rootfs {
     }
   }
 
-  private void close() {
+  /** Frees the tree's open directories; done by {@link #finish()} and after a failed layer, harmless twice. */
+  @Override
+  public void close() {
     tree.close();
     tree.root().close();
   }
