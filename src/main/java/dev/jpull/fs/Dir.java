@@ -33,13 +33,13 @@ public final class Dir extends Fd {
 
   /**
    * Opens a directory the caller trusts by its host path (the store, a target the user named): symlinks
-   * in it are followed as the user's own, except a final one.
+   * in it, a final one too, are the user's own and followed. Everything below is reached without following.
    */
   public static Dir open(Path path) throws NativeException {
     requireNative();
     String p = path.toAbsolutePath().toString();
     byte[] name = Names.z(p.getBytes(StandardCharsets.UTF_8));
-    int fd = LibC.openat(LibC.AT_FDCWD, name, DIR_FLAGS, 0);
+    int fd = LibC.openat(LibC.AT_FDCWD, name, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
     if (fd < 0) {
       throw new NativeException("open directory", p, Native.getLastError());
     }

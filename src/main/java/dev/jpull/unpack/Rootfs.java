@@ -4,7 +4,6 @@ import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.Quoted;
 import dev.jpull.fs.Dir;
-import dev.jpull.fs.Listing;
 import dev.jpull.fs.NativeException;
 import dev.jpull.fs.OpenFile;
 import dev.jpull.fs.Stat;
@@ -21,9 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 
 /**
@@ -34,8 +30,6 @@ import java.util.List;
  * modes and times in {@link #finish()}, on the directory found there only if it is one jpull made.
  */
 public final class Rootfs implements AutoCloseable {
-  private static final String WHITEOUT = ".wh.";
-  private static final String OPAQUE = ".wh..wh..opq";
   private static final int BUFFER = 1 << 20;
   /** Inflating on a second thread; {@code -Djpull.unpack.readAhead=false} turns it off to measure the gain. */
   private static final boolean READ_AHEAD = !"false".equals(System.getProperty("jpull.unpack.readAhead"));
@@ -66,6 +60,9 @@ public final class Rootfs implements AutoCloseable {
 
   public static Rootfs create(Path root, ProgressListener listener, boolean privileged) throws IOException {
     Path abs = root.toAbsolutePath().normalize();
+    if (!Files.isDirectory(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      throw new JpullException(Kind.LOCAL_IO, "unpack target " + abs + " is not a directory");
+    }
     if (!Dir.available()) {
       throw new JpullException(Kind.LOCAL_IO, "cannot unpack into " + abs + ": jpull's native file calls did not load ("
           + Dir.unavailableReason() + ")");
@@ -130,6 +127,13 @@ public final class Rootfs implements AutoCloseable {
       while ((e = in.next()) != null) {
         try {
           apply(e, in.content(), what, thisLayer);
+        } catch (NativeException ex) {
+          if (ex.errno() == NativeException.ENAMETOOLONG) {
+            // a layer's name (or a symlink it follows) longer than the filesystem takes: bad content
+            throw new JpullException(Kind.VERIFICATION, what + ": entry " + Quoted.of(e.name())
+                + ": name too long for the filesystem", ex);
+          }
+          throw ex;
         } finally {
           tree.release();
         }
@@ -173,8 +177,8 @@ public final class Rootfs implements AutoCloseable {
       return;
     }
     String base = comps.get(comps.size() - 1);
-    if (base.startsWith(WHITEOUT)) {
-      whiteout(comps, base, what, thisLayer);
+    if (base.startsWith(Whiteouts.PREFIX)) {
+      Whiteouts.apply(tree, comps, base, what, thisLayer);
       return;
     }
     Tree.Resolved parent = tree.dir(comps.subList(0, comps.size() - 1), true, what);
@@ -307,60 +311,6 @@ public final class Rootfs implements AutoCloseable {
     create(dir, base, () -> dir.mknod(name, nodeType, mode, e.devMajor(), e.devMinor()));
     meta.node(dir, name, e, meta.created(mode));
     return true;
-  }
-
-  private void whiteout(List<String> comps, String base, String what, LayerNames thisLayer) throws IOException {
-    Tree.Resolved parent = tree.dir(comps.subList(0, comps.size() - 1), false, what);
-    if (base.equals(OPAQUE)) {
-      if (parent != null) {
-        hideLower(parent, thisLayer, what);
-      }
-      return;
-    }
-    String victim = base.substring(WHITEOUT.length());
-    if (victim.isEmpty() || victim.equals(".") || victim.equals("..") || victim.startsWith(WHITEOUT)) {
-      throw new JpullException(Kind.VERIFICATION, what + ": invalid whiteout");
-    }
-    if (parent != null) {
-      tree.remove(parent.dir(), victim);
-    }
-  }
-
-  /**
-   * Removes what lower layers put under an opaque directory, keeping this layer's entries wherever the
-   * marker stands in the layer (image-spec: "regardless of the ordering"). Only what is not kept is removed,
-   * so resolutions of kept directories stay valid while this runs.
-   */
-  private void hideLower(Tree.Resolved opaque, LayerNames thisLayer, String what) throws IOException {
-    tree.invalidate();
-    Deque<List<String>> pending = new ArrayDeque<>();
-    pending.push(opaque.real().isEmpty() ? List.of() : List.of(opaque.real().split("/", -1)));
-    while (!pending.isEmpty()) {
-      List<String> comps = pending.pop();
-      Tree.Resolved r = tree.dir(comps, false, what);
-      if (r == null) {
-        continue;
-      }
-      String prefix = comps.isEmpty() ? "" : String.join("/", comps) + "/";
-      List<String> kept = new ArrayList<>();
-      try (Listing l = r.dir().list()) {
-        while (l.next()) {
-          String child = new String(l.name(), java.nio.charset.StandardCharsets.ISO_8859_1);
-          if (!thisLayer.contains(prefix + child)) {
-            TreeRemover.remove(r.dir(), l.name());
-          } else if (l.type() == Listing.DIRECTORY
-              || (l.type() == Listing.UNKNOWN && r.dir().stat(l.name()).isDirectory())) {
-            kept.add(child);
-          }
-        }
-      }
-      for (String k : kept) {
-        List<String> next = new ArrayList<>(comps);
-        next.add(k);
-        pending.push(next);
-      }
-    }
-    tree.invalidate();
   }
 
   /**
