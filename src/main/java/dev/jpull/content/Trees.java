@@ -99,39 +99,11 @@ final class Trees {
   }
 
   /**
-   * Deletes a tree without following symlinks and without recursion (a hostile layer can nest deeply).
-   * Directories are made u+rwx before they are listed: image trees contain 0000 and 0555 directories.
+   * Deletes a tree without following symlinks and without recursion (a hostile layer can nest deeply),
+   * relative to open directories (deeper than PATH_MAX too), making 0000 and 0555 directories u+rwx
+   * before they are read; devices and FIFOs are unlinked, never opened.
    */
   static long delete(Path root) throws IOException {
-    long freed = 0;
-    Deque<Path> pending = new ArrayDeque<>();
-    Deque<Path> emptied = new ArrayDeque<>();
-    pending.push(root);
-    while (!pending.isEmpty()) {
-      Path p = pending.pop();
-      BasicFileAttributes attrs;
-      try {
-        attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      } catch (NoSuchFileException e) {
-        continue;
-      }
-      if (!attrs.isDirectory()) {
-        freed += attrs.isRegularFile() ? attrs.size() : 0;
-        Files.deleteIfExists(p);
-        continue;
-      }
-      DurableFiles.setMode(p, DurableFiles.PRIVATE_DIR);
-      emptied.push(p);
-      try (DirectoryStream<Path> children = Files.newDirectoryStream(p)) {
-        for (Path c : children) {
-          pending.push(c);
-        }
-      }
-    }
-    // Children were pushed after their parents, so popping deletes the deepest directories first.
-    while (!emptied.isEmpty()) {
-      Files.deleteIfExists(emptied.pop());
-    }
-    return freed;
+    return dev.jpull.fs.TreeRemover.delete(root);
   }
 }

@@ -2,24 +2,17 @@ package dev.jpull.unpack;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.util.ArrayDeque;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 
 /**
- * Resolves image paths inside a root with chroot semantics (containerd {@code RootPath}, securejoin):
- * symlinks met in parent components are followed inside the root, absolute targets are re-rooted and
- * {@code ..} stops at the root. Every call re-reads the current tree; the only cache is Rootfs's map of
- * resolved parents, emptied by every removal, the one change that could make it stale (CVE-2025-47290).
+ * Entry names as components. A component is held as a Latin-1 string: one char per byte, so it keeps the
+ * layer's exact bytes (tar names need not be UTF-8), hashes and compares as bytes, and matches ASCII
+ * markers ({@code .wh.}) directly; {@link #bytes} gives the bytes back for the native calls, and
+ * {@link #display} decodes as UTF-8 for messages only.
  */
 final class RootPath {
-  static final int MAX_HOPS = 255;
-
   private RootPath() {}
 
   /**
@@ -28,9 +21,9 @@ final class RootPath {
    *
    * @return the components, empty for the root itself
    */
-  static List<String> clean(String name, String what) throws JpullException {
+  static List<String> clean(byte[] name, String what) throws JpullException {
     List<String> out = new ArrayList<>();
-    for (String part : name.split("/", -1)) {
+    for (String part : split(name)) {
       if (part.isEmpty() || part.equals(".")) {
         continue;
       }
@@ -49,59 +42,24 @@ final class RootPath {
     return out;
   }
 
-  /**
-   * The host path of the parent directory of {@code components}, following symlinks in the parents inside
-   * the root; the last component is never followed.
-   */
-  static Path parent(Path root, List<String> components, String what) throws IOException {
-    return resolve(root, components.subList(0, components.size() - 1), what);
-  }
-
-  /** Resolves every component, following symlinks (all of them, the last too) inside the root. */
-  static Path resolve(Path root, List<String> components, String what) throws IOException {
-    Deque<String> todo = new ArrayDeque<>(components);
-    List<String> done = new ArrayList<>();
-    int hops = 0;
-    while (!todo.isEmpty()) {
-      String part = todo.pollFirst();
-      if (part.isEmpty() || part.equals(".")) {
-        continue;
+  /** The components of a name or symlink target as they are ({@code .}, {@code ..} and empty ones kept). */
+  static List<String> split(byte[] name) {
+    List<String> out = new ArrayList<>();
+    int start = 0;
+    for (int i = 0; i <= name.length; i++) {
+      if (i == name.length || name[i] == '/') {
+        out.add(new String(name, start, i - start, StandardCharsets.ISO_8859_1));
+        start = i + 1;
       }
-      if (part.equals("..")) {
-        if (!done.isEmpty()) {
-          done.remove(done.size() - 1);
-        }
-        continue;
-      }
-      Path candidate = join(root, done).resolve(part);
-      if (Files.isSymbolicLink(candidate)) {
-        if (++hops > MAX_HOPS) {
-          throw new JpullException(Kind.VERIFICATION, what + ": too many levels of symbolic links");
-        }
-        String target = Files.readSymbolicLink(candidate).toString();
-        if (target.startsWith("/")) {
-          done.clear();
-        }
-        String[] parts = target.split("/", -1);
-        for (int i = parts.length - 1; i >= 0; i--) {
-          todo.addFirst(parts[i]);
-        }
-        continue;
-      }
-      done.add(part);
     }
-    return join(root, done);
+    return out;
   }
 
-  private static Path join(Path root, List<String> parts) {
-    Path p = root;
-    for (String s : parts) {
-      p = p.resolve(s);
-    }
-    return p;
+  static byte[] bytes(String component) {
+    return component.getBytes(StandardCharsets.ISO_8859_1);
   }
 
-  static boolean isDirectory(Path p) {
-    return Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+  static String display(String component) {
+    return new String(bytes(component), StandardCharsets.UTF_8);
   }
 }

@@ -3,6 +3,12 @@ package dev.jpull.unpack;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.Quoted;
+import dev.jpull.fs.Dir;
+import dev.jpull.fs.NativeException;
+import dev.jpull.fs.OpenFile;
+import dev.jpull.fs.Stat;
+import dev.jpull.fs.TreeRemover;
+import dev.jpull.fs.TreeWalk;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.progress.ProgressListener;
@@ -10,83 +16,41 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributeView;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.util.EnumSet;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * A root filesystem being built from layers, bottom first, with OCI layer semantics (image-spec
- * {@code layer.md}): whiteouts, opaque directories, replacement of what lower layers left. Every path is
- * resolved inside the root ({@link RootPath}); the final component is never followed, and modes, owners
- * and times are set with {@code NOFOLLOW_LINKS} (CVE-2021-32760). Directories stay owner-writable while
- * layers are applied and get their recorded modes and times in {@link #finish()}.
+ * {@code layer.md}): whiteouts, opaque directories, replacement of what lower layers left. Everything is
+ * done relative to open directories of the tree ({@link Tree}), names byte-exact; metadata is set on the
+ * entry itself ({@link Metadata}). Directories are 0700 while layers are applied and get their recorded
+ * modes and times in {@link #finish()}, on the directory found there only if it is one jpull made.
  */
-public final class Rootfs {
-  private static final String WHITEOUT = ".wh.";
-  private static final String OPAQUE = ".wh..wh..opq";
+public final class Rootfs implements AutoCloseable {
   private static final int BUFFER = 1 << 20;
-  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   /** Inflating on a second thread; {@code -Djpull.unpack.readAhead=false} turns it off to measure the gain. */
-  private static final Path SETFATTR = Path.of("/usr/bin/setfattr");
   private static final boolean READ_AHEAD = !"false".equals(System.getProperty("jpull.unpack.readAhead"));
 
-  private record DirMeta(int mode, FileTime mtime) {}
-
-  private final Path root;
-  private final ProgressListener listener;
-  private final boolean privileged;
-  private final Map<Path, DirMeta> directories = new HashMap<>();
-  /**
-   * Parent directories already resolved in this tree, by their name in the layer. Only this Rootfs changes
-   * the tree, and every change that could make a cached resolution stale (a deletion, hence a replacement
-   * by a symlink) goes through {@link #remove}, which empties the cache: so the safety of a fresh
-   * resolution per entry (CVE-2025-47290) is kept without its ~15 stat calls per entry.
-   */
-  private final Map<String, Path> parents = new HashMap<>();
-  /** Directories whose setgid bit makes new entries inherit their group (so chown is never skipped there). */
-  private final Set<Path> setgidDirs = new HashSet<>();
-  /** What a newly created file and directory get without chmod (umask applied), measured once. */
-  private final int defaultFileMode;
-  private final int defaultDirMode;
-  private final int uid;
-  private final int gid;
-  private final Set<String> warned = new HashSet<>();
+  private final Path path;
+  private final Tree tree;
+  private final Metadata meta;
+  private final DirRecords records;
+  /** The image's {@code ./} entry: the root's final mode and mtime (0755 and untouched without one). */
+  private int rootMode = 0755;
+  private java.nio.file.attribute.FileTime rootTime;
   private final byte[] buffer = new byte[BUFFER];
+  private final ByteBuffer direct = ByteBuffer.allocateDirect(BUFFER);
 
-  private Rootfs(Path root, ProgressListener listener, boolean privileged) throws IOException {
-    this.root = root;
-    this.listener = listener;
-    this.privileged = privileged;
-    Path probe = root.resolve(".jpull-probe-" + ProcessHandle.current().pid());
-    Files.createDirectory(probe);
-    Path file = Files.createFile(probe.resolve("f"));
-    this.defaultFileMode = (Integer) Files.getAttribute(file, "unix:mode", NOFOLLOW) & 07777;
-    this.defaultDirMode = (Integer) Files.getAttribute(probe, "unix:mode", NOFOLLOW) & 07777;
-    int[] ids = fsIds();
-    this.uid = ids[0];
-    this.gid = ids[1];
-    Files.delete(file);
-    Files.delete(probe);
+  private Rootfs(Path path, Dir root, boolean privileged, ProgressListener listener) throws NativeException {
+    this.path = path;
+    Stat st = root.stat();
+    this.meta = new Metadata(privileged, listener, st);
+    this.records = new DirRecords(st.dev());
+    this.tree = new Tree(root, d -> records.put(d.stat(), 0755, DirRecords.NO_TIME, 0));
+    root.chmod(0700);
   }
 
   /** {@code root} is an existing empty directory. Owners and devices are applied only when running as root. */
@@ -96,31 +60,29 @@ public final class Rootfs {
 
   public static Rootfs create(Path root, ProgressListener listener, boolean privileged) throws IOException {
     Path abs = root.toAbsolutePath().normalize();
-    if (!Files.isDirectory(abs, NOFOLLOW)) {
+    if (!Files.isDirectory(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       throw new JpullException(Kind.LOCAL_IO, "unpack target " + abs + " is not a directory");
     }
-    return new Rootfs(abs, listener, privileged);
-  }
-
-  /**
-   * The filesystem uid and gid new entries get (Linux {@code /proc/self/status}); {@code -1} when unknown,
-   * which disables skipping chown. Not read from a probe file: a setgid root would lend it its group.
-   */
-  private static int[] fsIds() {
-    int[] ids = {-1, -1};
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        String[] f = line.split("\\s+");
-        if (f.length >= 5 && f[0].equals("Uid:")) {
-          ids[0] = Integer.parseInt(f[4]);
-        } else if (f.length >= 5 && f[0].equals("Gid:")) {
-          ids[1] = Integer.parseInt(f[4]);
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      return new int[] {-1, -1};
+    if (!Dir.available()) {
+      throw new JpullException(Kind.LOCAL_IO, "cannot unpack into " + abs + ": jpull's native file calls did not load ("
+          + Dir.unavailableReason() + ")");
     }
-    return ids;
+    Dir d;
+    try {
+      d = Dir.open(abs);
+    } catch (NativeException e) {
+      if (e.errno() == NativeException.ENOTDIR || e.errno() == NativeException.ENOENT
+          || e.errno() == NativeException.ELOOP) {
+        throw new JpullException(Kind.LOCAL_IO, "unpack target " + abs + " is not a directory");
+      }
+      throw e;
+    }
+    try {
+      return new Rootfs(abs, d, privileged, listener);
+    } catch (NativeException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
   }
 
   static boolean runningAsRoot() {
@@ -133,9 +95,22 @@ public final class Rootfs {
 
   /**
    * Decompresses, applies and verifies one layer: the uncompressed stream, trailing bytes included
-   * (CVE-2017-14992), must hash to {@code expectedDiffId}. Does not close {@code blob}.
+   * (CVE-2017-14992), must hash to {@code expectedDiffId}. Does not close {@code blob}. After a failure
+   * the Rootfs is closed and unusable.
    */
   public void applyLayer(InputStream blob, Descriptor layer, Digest expectedDiffId, int index) throws IOException {
+    boolean ok = false;
+    try {
+      apply(blob, layer, expectedDiffId, index);
+      ok = true;
+    } finally {
+      if (!ok) {
+        close();
+      }
+    }
+  }
+
+  private void apply(InputStream blob, Descriptor layer, Digest expectedDiffId, int index) throws IOException {
     MessageDigest md = expectedDiffId.newDigester();
     String what = "layer " + index + " " + layer.digest();
     InputStream tar = new DigestInputStream(Decompression.open(new FilterInputStream(blob) {
@@ -145,12 +120,23 @@ public final class Rootfs {
       }
     }, layer), md);
     InputStream source = READ_AHEAD ? new ReadAhead(tar, BUFFER, 4, "jpull-inflate-" + index) : tar;
-    Set<Path> thisLayer = new HashSet<>();
+    LayerNames thisLayer = new LayerNames();
     try {
       TarReader in = new TarReader(source);
       TarEntry e;
       while ((e = in.next()) != null) {
-        apply(e, in.content(), what, thisLayer);
+        try {
+          apply(e, in.content(), what, thisLayer);
+        } catch (NativeException ex) {
+          if (ex.errno() == NativeException.ENAMETOOLONG) {
+            // a layer's name (or a symlink it follows) longer than the filesystem takes: bad content
+            throw new JpullException(Kind.VERIFICATION, what + ": entry " + Quoted.of(e.name())
+                + ": name too long for the filesystem", ex);
+          }
+          throw ex;
+        } finally {
+          tree.release();
+        }
       }
       while (source.read(buffer) >= 0) {
         // drain the end-of-archive blocks and any trailing bytes into the diffID hash
@@ -178,352 +164,191 @@ public final class Rootfs {
     }
   }
 
-  private void apply(TarEntry e, InputStream data, String layer, Set<Path> thisLayer) throws IOException {
-    String name = e.name();
-    String what = layer + ": entry " + Quoted.of(name);
-    List<String> comps = RootPath.clean(name, what);
+  private void apply(TarEntry e, InputStream data, String layer, LayerNames thisLayer) throws IOException {
+    String what = layer + ": entry " + Quoted.of(e.name());
+    List<String> comps = RootPath.clean(e.path(), what);
     TarEntry.Type type = e.type();
     if (comps.isEmpty()) {
       if (type != TarEntry.Type.DIRECTORY) {
         throw new JpullException(Kind.VERIFICATION, what + ": refusing to change the type of the root directory");
       }
-      directories.put(root, new DirMeta(e.mode(), e.mtime()));
+      rootMode = e.mode() & 07777;
+      rootTime = e.mtime();
       return;
     }
     String base = comps.get(comps.size() - 1);
-    if (base.startsWith(WHITEOUT)) {
-      whiteout(comps, base, what, thisLayer);
+    if (base.startsWith(Whiteouts.PREFIX)) {
+      Whiteouts.apply(tree, comps, base, what, thisLayer);
       return;
     }
-    Path parent = parentDir(comps, what);
-    Path target = parent.resolve(base);
-    BasicFileAttributes existing = attributes(target);
-    boolean isDir = type == TarEntry.Type.DIRECTORY;
-    boolean existingDir = existing != null && existing.isDirectory();
-    if (existing != null && !(isDir && existingDir)) {
-      remove(target);
-      existingDir = false;
-    }
+    Tree.Resolved parent = tree.dir(comps.subList(0, comps.size() - 1), true, what);
+    Dir dir = parent.dir();
+    byte[] name = RootPath.bytes(base);
     switch (type) {
-      case DIRECTORY -> {
-        boolean created = !existingDir;
-        if (created) {
-          Files.createDirectory(target);
-        }
-        owner(target, e, parent);
-        if (!created || (e.mode() | 0700) != defaultDirMode) {
-          setMode(target, e.mode() | 0700);
-        }
-        if ((e.mode() & 02000) != 0) {
-          setgidDirs.add(target);
-        } else {
-          setgidDirs.remove(target);
-        }
-        xattrs(target, e, what);
-        directories.put(target, new DirMeta(e.mode(), e.mtime()));
-      }
+      case DIRECTORY -> directory(comps, parent, base, e, what);
+      case FILE -> file(dir, base, e, data);
       case SYMLINK -> {
-        Files.createSymbolicLink(target, Path.of(e.linkName()));
-        owner(target, e, parent);
-        times(target, e);
+        create(dir, base, () -> dir.symlink(e.link(), name));
+        meta.symlink(dir, name, e);
       }
-      case HARDLINK -> {
-        List<String> link = RootPath.clean(e.linkName(), what + " hardlink target " + Quoted.of(e.linkName()));
-        if (link.isEmpty()) {
-          throw new JpullException(Kind.VERIFICATION, what + ": hardlink to the root directory");
-        }
-        Path source = RootPath.parent(root, link, what).resolve(link.get(link.size() - 1));
-        if (!source.startsWith(root) || !Files.exists(source, NOFOLLOW) || RootPath.isDirectory(source)) {
-          throw new JpullException(Kind.VERIFICATION, what + ": hardlink target " + Quoted.of(e.linkName())
-              + " not found in rootfs");
-        }
-        Files.createLink(target, source);
-      }
+      case HARDLINK -> hardlink(dir, base, e, what);
       case CHAR_DEVICE, BLOCK_DEVICE, FIFO -> {
-        if (!node(target, e, what)) {
+        if (!node(dir, base, e, what)) {
           return;
         }
       }
-      case FILE -> {
-        writeFile(target, data, e.size());
-        // chown clears setuid/setgid: owner first, then the mode.
-        owner(target, e, parent);
-        if (e.mode() != defaultFileMode) {
-          setMode(target, e.mode());
-        }
-        xattrs(target, e, what);
-        times(target, e);
-      }
       default -> {
-        warnOnce("type", "skipped " + what + " and any other entries of unsupported tar types");
+        meta.warnOnce("type", "skipped " + what + " and any other entries of unsupported tar types");
         return;
       }
     }
-    thisLayer.add(target);
+    thisLayer.add(parent.real().isEmpty() ? base : parent.real() + "/" + base);
   }
 
-  private void whiteout(List<String> comps, String base, String what, Set<Path> thisLayer) throws IOException {
-    Path parent = RootPath.resolve(root, comps.subList(0, comps.size() - 1), what);
-    if (!parent.startsWith(root)) {
-      return;
-    }
-    if (base.equals(OPAQUE)) {
-      if (!RootPath.isDirectory(parent)) {
-        return;
-      }
-      parents.clear();
-      hideLower(parent, thisLayer);
-      return;
-    }
-    String victim = base.substring(WHITEOUT.length());
-    if (victim.isEmpty() || victim.equals(".") || victim.equals("..") || victim.startsWith(WHITEOUT)) {
-      throw new JpullException(Kind.VERIFICATION, what + ": invalid whiteout");
-    }
-    if (RootPath.isDirectory(parent)) {
-      remove(parent.resolve(victim));
-    }
+  private interface Creation {
+    void run() throws NativeException;
   }
 
-  /**
-   * Removes what lower layers put under {@code dir}, keeping this layer's entries wherever the marker
-   * stands in the layer (image-spec: "regardless of the ordering").
-   */
-  private static void hideLower(Path dir, Set<Path> thisLayer) throws IOException {
-    try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-      for (Path c : children) {
-        if (!thisLayer.contains(c)) {
-          delete(c);
-        } else if (RootPath.isDirectory(c)) {
-          hideLower(c, thisLayer);
-        }
-      }
-    }
-  }
-
-  /** The resolved parent directory of an entry, created if missing; cached until anything is removed. */
-  private Path parentDir(List<String> comps, String what) throws IOException {
-    return dir(comps.subList(0, comps.size() - 1), what);
-  }
-
-  /**
-   * A directory of the tree by its name in the layer, resolved and created component by component on top of
-   * its (cached) parent: one stat per new directory. Anything but a plain directory in the way (a symlink to
-   * follow inside the root, a file to replace) takes the careful path, {@link #mkdirs}, from the root.
-   */
-  private Path dir(List<String> dirs, String what) throws IOException {
-    if (dirs.isEmpty()) {
-      return root;
-    }
-    String key = String.join("/", dirs);
-    Path cached = parents.get(key);
-    if (cached != null) {
-      return cached;
-    }
-    Path up = dir(dirs.subList(0, dirs.size() - 1), what);
-    Path p = up.resolve(dirs.get(dirs.size() - 1));
-    BasicFileAttributes a = attributes(p);
-    Path result;
-    if (a == null) {
-      Files.createDirectory(p);
-      if (defaultDirMode != 0755) {
-        setMode(p, 0755);
-      }
-      result = p;
-    } else if (a.isDirectory()) {
-      result = p;
-    } else {
-      result = mkdirs(dirs, what);
-    }
-    parents.put(key, result);
-    return result;
-  }
-
-  private static BasicFileAttributes attributes(Path p) throws IOException {
+  /** Makes an entry; whatever a lower layer left under that name is removed first (and only then). */
+  private void create(Dir dir, String base, Creation c) throws NativeException {
     try {
-      return Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
-    } catch (java.nio.file.NoSuchFileException e) {
-      return null;
+      c.run();
+    } catch (NativeException ex) {
+      if (ex.errno() != NativeException.EEXIST) {
+        throw ex;
+      }
+      tree.remove(dir, base);
+      c.run();
     }
   }
 
-  /** Every removal goes through here: it may turn a cached parent into something else. */
-  private void remove(Path p) throws IOException {
-    parents.clear();
-    setgidDirs.removeIf(d -> d.startsWith(p));
-    delete(p);
-  }
-
-  /** Creates the missing directories of a parent path inside the root; a non-directory in the way is replaced. */
-  private Path mkdirs(List<String> comps, String what) throws IOException {
-    Path p = root;
-    for (int i = 1; i <= comps.size(); i++) {
-      p = RootPath.resolve(root, comps.subList(0, i), what);
-      if (!Files.exists(p, NOFOLLOW)) {
-        // A symlink may have led into directories that do not exist yet (re-rooted absolute targets):
-        // create them one by one; resolve() returned a path without symlinks up to the first missing one.
-        Path q = root;
-        for (Path part : root.relativize(p)) {
-          q = q.resolve(part);
-          if (!Files.exists(q, NOFOLLOW)) {
-            Files.createDirectory(q);
-            setMode(q, 0755);
-          } else if (!RootPath.isDirectory(q)) {
-            throw new JpullException(Kind.VERIFICATION, what + ": parent is not a directory");
-          }
-        }
-      } else if (!RootPath.isDirectory(p)) {
-        remove(p);
-        Files.createDirectory(p);
-        setMode(p, 0755);
+  private void directory(List<String> comps, Tree.Resolved parent, String base, TarEntry e, String what)
+      throws NativeException {
+    Dir dir = parent.dir();
+    byte[] name = RootPath.bytes(base);
+    try {
+      dir.mkdir(name, 0700);
+    } catch (NativeException ex) {
+      if (ex.errno() != NativeException.EEXIST) {
+        throw ex;
+      }
+      if (!dir.stat(name).isDirectory()) {
+        tree.remove(dir, base);
+        dir.mkdir(name, 0700);
       }
     }
-    return p;
+    Dir d = dir.openDir(name);
+    Tree.Resolved self = tree.remember(comps, parent, base, d);
+    Stat st = d.stat();
+    meta.directory(d, st, e, what);
+    records.put(st, e.mode(), Metadata.seconds(e.mtime()), Metadata.nanos(e.mtime()));
+    assert self.dir() == d;
   }
 
-  private void writeFile(Path target, InputStream data, long size) throws IOException {
-    try (FileChannel ch = FileChannel.open(target, EnumSet.of(StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE), new java.nio.file.attribute.FileAttribute<?>[0])) {
-      long left = size;
+  private void file(Dir dir, String base, TarEntry e, InputStream data) throws IOException {
+    byte[] name = RootPath.bytes(base);
+    // Owner bits the user needs to write it (a 0000 file); the recorded mode is set on the descriptor after.
+    int mode = (e.mode() & 0777) | 0600;
+    OpenFile[] f = new OpenFile[1];
+    create(dir, base, () -> f[0] = dir.createFile(name, mode));
+    try (OpenFile out = f[0]) {
+      long left = e.size();
       while (left > 0) {
         int n = data.read(buffer, 0, (int) Math.min(buffer.length, left));
         if (n < 0) {
-          throw new java.io.EOFException("unexpected end of layer data in " + target.getFileName());
+          throw new java.io.EOFException("unexpected end of layer data in " + Quoted.of(e.name()));
         }
-        ByteBuffer bb = ByteBuffer.wrap(buffer, 0, n);
-        while (bb.hasRemaining()) {
-          ch.write(bb);
-        }
+        direct.clear();
+        direct.put(buffer, 0, n);
+        out.write(direct, n);
         left -= n;
       }
-    } catch (FileAlreadyExistsException ex) {
-      throw new JpullException(Kind.VERIFICATION, "refusing to write through an existing entry " + target, ex);
+      meta.file(out, e, meta.created(mode), e.name());
     }
   }
 
-  /** Creates a device or fifo when running as root; false (after one warning per kind) otherwise. */
-  private boolean node(Path target, TarEntry e, String what) throws IOException {
+  private void hardlink(Dir dir, String base, TarEntry e, String what) throws IOException {
+    List<String> link = RootPath.clean(e.link(), what + " hardlink target " + Quoted.of(e.linkName()));
+    if (link.isEmpty()) {
+      throw new JpullException(Kind.VERIFICATION, what + ": hardlink to the root directory");
+    }
+    byte[] name = RootPath.bytes(base);
+    if (dir.statIfExists(name) != null) {
+      tree.remove(dir, base);
+    }
+    Tree.Resolved from = tree.dir(link.subList(0, link.size() - 1), false, what);
+    byte[] fromName = RootPath.bytes(link.get(link.size() - 1));
+    Stat source = from == null ? null : from.dir().statIfExists(fromName);
+    if (source == null || source.isDirectory()) {
+      throw new JpullException(Kind.VERIFICATION, what + ": hardlink target " + Quoted.of(e.linkName())
+          + " not found in rootfs");
+    }
+    dir.link(from.dir(), fromName, name);
+  }
+
+  /** Makes a device node or FIFO without opening it; false (after one warning per kind) when it cannot. */
+  private boolean node(Dir dir, String base, TarEntry e, String what) throws NativeException {
     String kind = switch (e.type()) {
       case FIFO -> "fifo";
       case CHAR_DEVICE -> "character device";
       default -> "block device";
     };
-    if (!privileged) {
-      warnOnce(kind, "skipped " + kind + "s (first: " + what + "): creating them needs root");
+    if (!meta.privileged() && e.type() != TarEntry.Type.FIFO) {
+      meta.warnOnce(kind, "skipped " + kind + "s (first: " + what + "): creating them needs root");
       return false;
     }
-    Path mknod = Files.isExecutable(Path.of("/usr/bin/mknod")) ? Path.of("/usr/bin/mknod") : Path.of("/bin/mknod");
-    List<String> cmd = e.type() == TarEntry.Type.FIFO ? List.of(mknod.toString(), target.toString(), "p")
-        : List.of(mknod.toString(), target.toString(), e.type() == TarEntry.Type.CHAR_DEVICE ? "c" : "b",
-            Integer.toString(e.devMajor()), Integer.toString(e.devMinor()));
-    if (!run(cmd, what)) {
-      warnOnce(kind, "could not create " + kind + " " + what);
+    if (!Dir.nodesAvailable()) {
+      meta.warnOnce(kind, "skipped " + kind + "s (first: " + what + "): mknodat is not available");
       return false;
     }
-    owner(target, e, null);
-    setMode(target, e.mode());
-    times(target, e);
+    int nodeType = switch (e.type()) {
+      case FIFO -> Dir.FIFO;
+      case CHAR_DEVICE -> Dir.CHAR;
+      default -> Dir.BLOCK;
+    };
+    byte[] name = RootPath.bytes(base);
+    int mode = e.mode() & 0777;
+    create(dir, base, () -> dir.mknod(name, nodeType, mode, e.devMajor(), e.devMinor()));
+    meta.node(dir, name, e, meta.created(mode));
     return true;
   }
 
   /**
-   * {@code user.*} attributes go through the JDK; others ({@code security.capability}, {@code trusted.*})
-   * have no JDK API, so as root they are set with {@code setfattr} when it is installed, and otherwise
-   * reported once each, as umoci does when the filesystem refuses them.
+   * Applies directory modes and times after every layer, each directory after its subdirectories, on the
+   * directory found by walking the finished tree without following symlinks and only if it is one jpull
+   * made (same inode); the root gets the image's {@code ./} entry's mode and times, else 0755.
    */
-  private void xattrs(Path target, TarEntry e, String what) throws IOException {
-    for (Map.Entry<String, byte[]> x : e.xattrs().entrySet()) {
-      String key = x.getKey();
-      try {
-        if (key.startsWith("user.")) {
-          UserDefinedFileAttributeView view =
-              Files.getFileAttributeView(target, UserDefinedFileAttributeView.class, NOFOLLOW);
-          if (view != null) {
-            view.write(key.substring("user.".length()), ByteBuffer.wrap(x.getValue()));
-            continue;
-          }
-        } else if (privileged && Files.isExecutable(SETFATTR)) {
-          if (run(List.of(SETFATTR.toString(), "-h", "-n", key, "-v", "0x" + HexFormat.of().formatHex(x.getValue()),
-              "--", target.toString()), what)) {
-            continue;
-          }
-        }
-      } catch (IOException | UnsupportedOperationException ex) {
-        // fall through to the warning: the filesystem does not take extended attributes
-      }
-      warnOnce("xattr-" + key, "extended attribute " + Quoted.of(key) + " not applied (first: " + what + ")");
-    }
-  }
-
-  private static boolean run(List<String> cmd, String what) throws IOException {
-    try {
-      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      p.getInputStream().readNBytes(4096);
-      return p.waitFor() == 0;
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("interrupted while creating " + what);
-    }
-  }
-
-  /** Applies directory modes and times, deepest first, after every layer. */
   public void finish() throws IOException {
-    List<Map.Entry<Path, DirMeta>> dirs = new java.util.ArrayList<>(directories.entrySet());
-    dirs.sort((a, b) -> Integer.compare(b.getKey().getNameCount(), a.getKey().getNameCount()));
-    for (Map.Entry<Path, DirMeta> d : dirs) {
-      Path p = d.getKey();
-      if (!RootPath.isDirectory(p)) {
-        continue;
-      }
-      Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(d.getValue().mtime(), null, null);
-      setMode(p, d.getValue().mode());
+    try {
+      Dir root = tree.root();
+      Stat rootStat = root.stat();
+      TreeWalk.postOrder(root, (d, st) -> {
+        if (st.sameFile(rootStat)) {
+          d.chmod(rootMode);
+          if (rootTime != null) {
+            d.setTimes(Metadata.seconds(rootTime), Metadata.nanos(rootTime));
+          }
+          return;
+        }
+        int i = records.find(st);
+        if (i < 0) {
+          return;
+        }
+        d.chmod(records.mode(i));
+        if (records.seconds(i) != DirRecords.NO_TIME) {
+          d.setTimes(records.seconds(i), records.nanos(i));
+        }
+      });
+    } finally {
+      close();
     }
   }
 
-  private void setMode(Path p, int mode) throws IOException {
-    Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
-    PosixFilePermission[] order = {
-        PosixFilePermission.OTHERS_EXECUTE, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_READ,
-        PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_READ,
-        PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_READ};
-    for (int i = 0; i < order.length; i++) {
-      if ((mode & (1 << i)) != 0) {
-        perms.add(order[i]);
-      }
-    }
-    if ((mode & 07000) != 0) {
-      // setuid/setgid/sticky are beyond PosixFilePermission; "unix:mode" sets all 12 bits without following.
-      Files.setAttribute(p, "unix:mode", mode, NOFOLLOW);
-    } else {
-      Files.getFileAttributeView(p, PosixFileAttributeView.class, NOFOLLOW).setPermissions(perms);
-    }
-  }
-
-  /**
-   * Sets the recorded owner as root. Skipped when a new entry already has it: created by this process, it
-   * is owned by our uid and gid unless its parent's setgid bit gave it the parent's group ({@code parent}
-   * null means "unknown": always chown).
-   */
-  private void owner(Path p, TarEntry e, Path parent) throws IOException {
-    if (!privileged) {
-      return;
-    }
-    if (e.uid() == uid && e.gid() == gid && parent != null && !setgidDirs.contains(parent)
-        && !parent.equals(root)) {
-      return;
-    }
-    Files.setAttribute(p, "unix:gid", (int) e.gid(), NOFOLLOW);
-    Files.setAttribute(p, "unix:uid", (int) e.uid(), NOFOLLOW);
-  }
-
-  /** atime is set to mtime (as umoci does without a PAX atime): with a null atime the JDK stats first. */
-  private static void times(Path p, TarEntry e) throws IOException {
-    Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(e.mtime(), e.mtime(), null);
-  }
-
-  private void warnOnce(String key, String message) {
-    if (warned.add(key)) {
-      listener.warn(message);
-    }
+  /** Frees the tree's open directories; done by {@link #finish()} and after a failed layer, harmless twice. */
+  @Override
+  public void close() {
+    tree.close();
+    tree.root().close();
   }
 
   /**
@@ -531,28 +356,11 @@ public final class Rootfs {
    * left, so that a failed pull into {@code --rootfs} leaves nothing that looks usable.
    */
   public static void clear(Path dir) throws IOException {
-    if (!RootPath.isDirectory(dir)) {
-      return;
-    }
-    try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-      for (Path c : s) {
-        delete(c);
-      }
-    }
+    TreeRemover.clear(dir);
   }
 
-  /** Deletes a path without following links, making directories writable first (0000/0555 trees). */
-  static void delete(Path p) throws IOException {
-    if (RootPath.isDirectory(p)) {
-      Files.getFileAttributeView(p, PosixFileAttributeView.class, NOFOLLOW)
-          .setPermissions(EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-              PosixFilePermission.OWNER_EXECUTE));
-      try (DirectoryStream<Path> s = Files.newDirectoryStream(p)) {
-        for (Path c : s) {
-          delete(c);
-        }
-      }
-    }
-    Files.deleteIfExists(p);
+  @Override
+  public String toString() {
+    return "Rootfs[" + path + "]";
   }
 }
