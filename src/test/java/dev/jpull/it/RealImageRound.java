@@ -93,14 +93,14 @@ final class RealImageRound {
           assertEquals(0, intoStore.exit(), "jpull pull into the store: " + intoStore);
           List<Path> trees = treesIn(store.resolve("rootfs"));
           assertEquals(1, trees.size(), "one tree in the store: " + trees);
-          assertSameTree(expected, tree(shape, trees.get(0)), "the store's tree");
+          assertSameTree(expected, tree(shape, trees.get(0)), "the store's tree", "umoci");
         };
         Executable storeWarnings = () -> warnings(shape, as, intoStore, "pull into the store");
         Executable dirTree = () -> {
           assertEquals(0, intoDir.exit(), "jpull pull --rootfs: " + intoDir);
           Map<String, String> tree = tree(shape, rootfs);
           rootfsBefore.add(tree);
-          assertSameTree(expected, tree, "--rootfs " + rootfs);
+          assertSameTree(expected, tree, "--rootfs " + rootfs, "umoci");
         };
         Executable dirWarnings = () -> warnings(shape, as, intoDir, "pull --rootfs");
         Executable rmAndGc = () -> {
@@ -111,7 +111,7 @@ final class RealImageRound {
           assertEquals(List.of(), names(store.resolve("rootfs")), "gc deleted every tree of the store");
           assertEquals(List.of(), names(store.resolve("tmp")), "gc left nothing being unpacked or deleted");
           if (!rootfsBefore.isEmpty()) {
-            assertSameTree(rootfsBefore.get(0), FullTree.of(rootfs), "--rootfs DIR is the user's: rm and gc leave it");
+            assertSameTree(rootfsBefore.get(0), tree(shape, rootfs), "--rootfs DIR after rm + gc", "before");
           }
         };
         assertAll(shape.repository() + (as.privileged() ? " as root" : " as an ordinary user"),
@@ -151,11 +151,11 @@ final class RealImageRound {
   }
 
   /** Equal trees, or a failure that lists only the entries that differ. */
-  static void assertSameTree(Map<String, String> expected, Map<String, String> actual, String what) {
+  static void assertSameTree(Map<String, String> expected, Map<String, String> actual, String what, String reference) {
     if (expected.equals(actual)) {
       return;
     }
-    StringBuilder diff = new StringBuilder(what + " differs from umoci's (" + expected.size() + " vs "
+    StringBuilder diff = new StringBuilder(what + " differs from " + reference + " (" + expected.size() + " vs "
         + actual.size() + " entries):\n");
     Set<String> keys = new TreeSet<>(expected.keySet());
     keys.addAll(actual.keySet());
@@ -163,11 +163,11 @@ final class RealImageRound {
       String e = expected.get(k);
       String a = actual.get(k);
       if (e == null) {
-        diff.append("  only jpull: ").append(k).append(": ").append(a).append('\n');
+        diff.append("  only jpull:   ").append(k).append(": ").append(a).append('\n');
       } else if (a == null) {
-        diff.append("  missing:    ").append(k).append(": ").append(e).append('\n');
+        diff.append("  only " + reference + ": ").append(k).append(": ").append(e).append('\n');
       } else if (!e.equals(a)) {
-        diff.append("  ").append(k).append(":\n    umoci ").append(e).append("\n    jpull ").append(a).append('\n');
+        diff.append("  ").append(k).append(":\n    ").append(reference).append(' ').append(e).append("\n    jpull ").append(a).append('\n');
       }
     }
     throw new AssertionError(diff.toString());

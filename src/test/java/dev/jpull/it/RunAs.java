@@ -101,24 +101,26 @@ final class RunAs {
   }
 
   /**
-   * Prepares {@code work} (inside the test's temporary directory {@code testDir}) for this runner: for
-   * runuser, the user must own it and reach it, and gets its own copy of the launcher.
+   * Prepares {@code work} (inside the test's temporary directory {@code testDir}) for this runner and
+   * returns the launcher it runs: for runuser, the user must own {@code work} and reach it, and gets a copy
+   * of the launcher when it cannot run the build's own (a checkout under a private home).
    */
   Path launcher(Path testDir, Path work) throws IOException, InterruptedException {
     Files.createDirectories(work.resolve("home"));
     if (user == null) {
       return Launcher.path();
     }
-    Path bin = Files.createDirectories(work.resolve("bin"));
-    Path copy = bin.resolve("jpull");
-    Files.copy(Launcher.path(), copy);
-    Path jsa = Path.of(Launcher.path() + ".jsa");
-    if (Files.isReadable(jsa)) {
-      Files.copy(jsa, Path.of(copy + ".jsa"));
-    }
     Files.setPosixFilePermissions(testDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
     Result chown = command(List.of("/usr/bin/chown", "-R", user + ":", work.toString()), null, Duration.ofSeconds(30));
     Assertions.assertEquals(0, chown.exit(), "chown " + work + ": " + chown);
+    Result reach = run(work, Duration.ofSeconds(30), "/usr/bin/test", "-r", Launcher.path().toString());
+    if (reach.exit() == 0) {
+      return Launcher.path();
+    }
+    Path copy = work.resolve("jpull");
+    Files.copy(Launcher.path(), copy);
+    Result own = command(List.of("/usr/bin/chown", user + ":", copy.toString()), null, Duration.ofSeconds(30));
+    Assertions.assertEquals(0, own.exit(), "chown " + copy + ": " + own);
     return copy;
   }
 
