@@ -41,7 +41,8 @@ final class RealImageRound {
   private static final Duration HANG_GUARD = Duration.ofSeconds(60);
   private static final Pattern CHAR_WARNING = Pattern.compile("(?i).*warning.*char(acter)?[ -]devices?.*");
   private static final Pattern BLOCK_WARNING = Pattern.compile("(?i).*warning.*block[ -]devices?.*");
-  private static final Pattern NODE_WARNING = Pattern.compile("(?i).*warning.*(device|fifo|extended attribute|xattr).*");
+  private static final Pattern NODE_WARNING =
+      Pattern.compile("(?i).*warning.*(device|fifo|extended attribute|xattr).*");
 
   /**
    * An image the test builds: its repository name, uncompressed layers, the paths of its device nodes and
@@ -167,7 +168,8 @@ final class RealImageRound {
       } else if (a == null) {
         diff.append("  only " + reference + ": ").append(k).append(": ").append(e).append('\n');
       } else if (!e.equals(a)) {
-        diff.append("  ").append(k).append(":\n    ").append(reference).append(' ').append(e).append("\n    jpull ").append(a).append('\n');
+        diff.append("  ").append(k).append(":\n    ").append(reference).append(' ').append(e)
+            .append("\n    jpull ").append(a).append('\n');
       }
     }
     throw new AssertionError(diff.toString());
