@@ -29,9 +29,10 @@ import org.junit.jupiter.api.function.Executable;
 /**
  * One round of the real-image check, as one runner: push the image to a real registry, copy it with
  * skopeo into an OCI layout and unpack it with {@code umoci unpack} (root) or {@code umoci unpack
- * --rootless} (ordinary user), pull it with the launcher into the store and into {@code --rootfs}, compare
- * both trees with umoci's, then {@code jpull rm} + {@code jpull gc} and check that no tree is left in the
- * store and that {@code --rootfs DIR} (the user's, not the store's) is left as it was.
+ * --rootless} (ordinary user); pull it with the launcher into the store and into {@code --rootfs}, and
+ * materialise it with {@code jpull unpack REF DIR}; compare the three trees with umoci's; then
+ * {@code jpull rm} + {@code jpull gc}, after which no tree is left in the store and {@code --rootfs DIR}
+ * (the user's, not the store's) is as it was.
  *
  * <p>As an ordinary user, umoci puts an empty 0644 file where a device was; jpull skips devices (contract,
  * "Root and ordinary users"), so those paths are left out of umoci's side and must be absent from jpull's.
@@ -87,8 +88,12 @@ final class RealImageRound {
             "--plain-http", "--progress", "plain", ref);
         Result intoDir = as.run(work, HANG_GUARD, jpull.toString(), "--store", store.toString(), "pull",
             "--plain-http", "--progress", "plain", "--rootfs", rootfs.toString(), ref);
-        System.out.printf("%s: skopeo copy %d ms, umoci unpack %d ms, pull into store %d ms, pull --rootfs %d ms%n",
-            shape.repository(), copy.millis(), umoci.millis(), intoStore.millis(), intoDir.millis());
+        Path unpacked = work.resolve("unpacked");
+        Result offline = as.run(work, HANG_GUARD, jpull.toString(), "--store", store.toString(), "unpack", ref,
+            unpacked.toString());
+        System.out.printf("%s: skopeo copy %d ms, umoci unpack %d ms, pull into store %d ms, pull --rootfs %d ms, "
+            + "jpull unpack %d ms%n", shape.repository(), copy.millis(), umoci.millis(), intoStore.millis(),
+            intoDir.millis(), offline.millis());
         List<Map<String, String>> rootfsBefore = new ArrayList<>();
         Executable storeTree = () -> {
           assertEquals(0, intoStore.exit(), "jpull pull into the store: " + intoStore);
@@ -104,6 +109,11 @@ final class RealImageRound {
           assertSameTree(expected, tree, "--rootfs " + rootfs, "umoci");
         };
         Executable dirWarnings = () -> warnings(shape, as, intoDir, "pull --rootfs");
+        Executable unpackTree = () -> {
+          assertEquals(0, offline.exit(), "jpull unpack REF DIR: " + offline);
+          assertSameTree(expected, tree(shape, unpacked), "jpull unpack's " + unpacked, "umoci");
+        };
+        Executable unpackWarnings = () -> warnings(shape, as, offline, "unpack");
         Executable rmAndGc = () -> {
           Result rm = as.run(work, HANG_GUARD, jpull.toString(), "--store", store.toString(), "rm", ref);
           assertEquals(0, rm.exit(), "jpull rm: " + rm);
@@ -116,7 +126,7 @@ final class RealImageRound {
           }
         };
         assertAll(shape.repository() + (as.privileged() ? " as root" : " as an ordinary user"),
-            storeTree, storeWarnings, dirTree, dirWarnings, rmAndGc);
+            storeTree, storeWarnings, dirTree, dirWarnings, unpackTree, unpackWarnings, rmAndGc);
       } finally {
         removeAll(work);
       }
