@@ -17,12 +17,12 @@ import org.junit.jupiter.api.Assumptions;
  * the other), or, from the root pass, an ordinary user through {@code runuser}, so that a root test can
  * list as root the trees an ordinary user made, entries the user cannot read included.
  *
- * <p>The ordinary user is {@code jp} when it exists; otherwise, only under {@code CI=true}, the test
- * creates a system user {@code jpull-it} (no home, no login shell) once, and leaves it for later runs.
- * Outside CI without {@code jp} the runuser tests skip with that reason.
+ * <p>The ordinary user is {@code jp} when it exists; otherwise, only under {@code CI=true}, the user that
+ * {@code .ci/run} runs its ordinary-user pass as ({@code $JPULL_CI_USER}, default {@code jpull-ci}), created
+ * here as {@code .ci/run} creates it ({@code useradd -m}) when the root pass comes first, and left for that
+ * pass. Outside CI without {@code jp} the runuser tests skip with that reason.
  */
 final class RunAs {
-  static final String CI_USER = "jpull-it";
   private static final Path RUNUSER = Path.of("/usr/sbin/runuser");
 
   /** null: this process. */
@@ -75,16 +75,16 @@ final class RunAs {
     if (exists("jp")) {
       return new RunAs("jp", false);
     }
+    String ciUser = System.getenv().getOrDefault("JPULL_CI_USER", "jpull-ci");
     if (!ci) {
-      Assumptions.abort("no ordinary user 'jp' to run jpull and umoci as (CI=true would create '" + CI_USER
+      Assumptions.abort("no ordinary user 'jp' to run jpull and umoci as (CI=true would create '" + ciUser
           + "'): test skipped");
     }
-    if (!exists(CI_USER)) {
-      Result r = command(List.of("/usr/sbin/useradd", "--system", "--user-group", "--no-create-home",
-          "--shell", "/usr/sbin/nologin", CI_USER), null, Duration.ofSeconds(30));
-      Assertions.assertEquals(0, r.exit(), "useradd " + CI_USER + ": " + r);
+    if (!exists(ciUser)) {
+      Result r = command(List.of("/usr/sbin/useradd", "-m", "-s", "/bin/bash", ciUser), null, Duration.ofSeconds(30));
+      Assertions.assertEquals(0, r.exit(), "useradd " + ciUser + ": " + r);
     }
-    return new RunAs(CI_USER, false);
+    return new RunAs(ciUser, false);
   }
 
   private static boolean exists(String name) throws IOException, InterruptedException {
