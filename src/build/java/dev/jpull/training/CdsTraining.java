@@ -1,3 +1,5 @@
+package dev.jpull.training;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.jpull.cli.Main;
@@ -27,9 +29,11 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  * the JVM it runs. Both check the class path, which must be the launcher's alone ({@code -jar target/jpull}),
  * so the pom runs this file in source-file mode ({@code java -cp target/jpull CdsTraining.java}): compiled in
  * memory and loaded by its own class loader, it is on no class path (in a directory or a jar after the
- * launcher it would make the jar-only run refuse the archive). Hence one file, in no package, that uses only
- * jpull's public entry points ({@code Main.run}, {@code Digest}). Cost: javac's classes, loaded to compile it,
- * are archived too (a few MB more to map).
+ * launcher it would make the jar-only run refuse the archive). Hence one file that uses only jpull's public
+ * entry points ({@code Main.run}, {@code Digest}). Cost: javac's classes, loaded to compile it, are archived
+ * too (a few MB more to map). The pom turns off {@code AOTClassLinking} for the AOT cache: Temurin 25.0.3
+ * crashes assembling a cache of jpull's classes with it (archiveHeapWriter.cpp:757, also for a plain
+ * {@code -jar target/jpull --version} training run).
  */
 final class CdsTraining {
   private CdsTraining() {}
