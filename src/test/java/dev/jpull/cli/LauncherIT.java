@@ -73,7 +73,10 @@ class LauncherIT {
         java + ": " + run.stdout);
   }
 
-  /** The build's JVM and every JDK under /usr/lib/jvm, by real path, with the version its release file names. */
+  /**
+   * The build's JVM and every JDK of 17 or newer under /usr/lib/jvm (jpull's bytecode needs 17), by real path,
+   * with the version its release file names.
+   */
   static Map<Path, String> jvms() throws IOException {
     Map<Path, String> found = new LinkedHashMap<>();
     List<Path> homes = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"))));
@@ -89,7 +92,8 @@ class LauncherIT {
       if (Files.isExecutable(java) && Files.isReadable(release)) {
         String version = Files.readAllLines(release).stream().filter(l -> l.startsWith("JAVA_VERSION="))
             .map(l -> l.substring("JAVA_VERSION=".length()).replace("\"", "")).findFirst().orElse(null);
-        if (version != null) {
+        if (version != null && version.matches("\\d+.*")
+            && Integer.parseInt(version.replaceAll("^(\\d+).*", "$1")) >= 17) {
           found.putIfAbsent(java.toRealPath(), version);
         }
       }
