@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generate the benchmark images, reproducibly, as OCI image layouts.
 
-    make-images.py OUT_DIR NAME...      NAME: big, many, tiny, big-zstd
+    make-images.py OUT_DIR NAME...      NAME: big, many, tiny, big-zstd, and for bench/run --scaling:
+                                        files-10k, files-100k, files-500k, bytes-0.1g, bytes-1g, bytes-4g
 
 Every byte follows from fixed seeds and fixed mtimes, so two runs (on the same Python, zlib and zstd
 versions) write the same blobs. Layer tars are generated entry by entry and streamed through zlib to disk;
@@ -141,6 +142,7 @@ class Plan:
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.layers = []        # each: list of entry dicts
+        self.modes = {}         # file path -> mode, so that a hard link's header carries its target's
 
     def layer(self):
         self.layers.append([])
@@ -169,6 +171,7 @@ class Plan:
 
     def add_file(self, path, size, kind, mode=0o644):
         self._dir(path)
+        self.modes[path] = mode
         self.layers[-1].append(dict(t="file", path=path, mode=mode, size=size, kind=kind,
                                     seed=self.rng.getrandbits(64)))
 
@@ -182,7 +185,9 @@ class Plan:
 
     def hardlinks(self, targets, count):
         for t in self.rng.sample(targets, min(count, len(targets))):
-            self.layers[-1].append(dict(t="hard", path=t + ".hl", mode=0o644, target=t))
+            # the same inode, so the same mode (as docker and buildkit write them): unpackers disagree on which
+            # header's mode wins when they differ, and a benchmark image should not depend on that
+            self.layers[-1].append(dict(t="hard", path=t + ".hl", mode=self.modes[t], target=t))
 
     def whiteouts(self, paths, count):
         """Delete `count` of `paths` (files of lower layers) with .wh. entries."""
@@ -269,7 +274,32 @@ def plan_tiny():
     return p
 
 
-PLANS = {"big": plan_big, "many": plan_many, "tiny": plan_tiny}
+def plan_files(count):
+    """One layer of `count` small text files (~700 bytes on average) in 1,000-file directories."""
+    def plan():
+        p = Plan(4004 + count)
+        p.layer().files("data", count, count * 700, "text", ".txt", sigma=1.0, subdirs=max(1, count // 1000))
+        return p
+    return plan
+
+
+def plan_bytes(total):
+    """`total` bytes of tar over 4 layers, as big's mix: half machine-code-like, a quarter text, a quarter
+    random, in files of ~2 MB on average (so entries grow with bytes, slowly)."""
+    def plan():
+        p = Plan(5005 + total // MB)
+        for i in range(4):
+            part = total // 4
+            p.layer().files(f"layer{i}/bin", max(1, part // (4 * MB)), part // 2, "bin", ".so", subdirs=8)
+            p.files(f"layer{i}/text", max(1, part // (2 * MB)), part // 4, "text", ".txt", subdirs=8)
+            p.files(f"layer{i}/rand", max(1, part // (8 * MB)), part // 4, "rand", ".bin")
+        return p
+    return plan
+
+
+PLANS = {"big": plan_big, "many": plan_many, "tiny": plan_tiny,
+         "files-10k": plan_files(10_000), "files-100k": plan_files(100_000), "files-500k": plan_files(500_000),
+         "bytes-0.1g": plan_bytes(100 * MB), "bytes-1g": plan_bytes(1024 * MB), "bytes-4g": plan_bytes(4096 * MB)}
 
 
 # --- building ------------------------------------------------------------------------------------
@@ -313,7 +343,7 @@ class Layout:
             f.write(data)
         return {"digest": "sha256:" + d, "size": len(data)}
 
-    def finish(self, layers, diff_ids, stamp):
+    def finish(self, layers, diff_ids, stamp, entries=0):
         cfg = json.dumps({"created": CREATED, "architecture": "amd64", "os": "linux",
                           "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]},
                           "rootfs": {"type": "layers", "diff_ids": diff_ids},
@@ -329,6 +359,8 @@ class Layout:
             f.write('{"imageLayoutVersion":"1.0.0"}')
         with open(f"{self.out}/index.json", "w") as f:
             json.dump(index, f)
+        with open(f"{self.out}/entries", "w") as f:
+            f.write(str(entries))
         with open(f"{self.out}/stamp", "w") as f:
             f.write(stamp)
 
@@ -371,7 +403,7 @@ def build(out, name, workers):
         layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
                        "digest": "sha256:" + blob, "size": size})
         diffs.append("sha256:" + diff)
-    return lay, layers, diffs
+    return lay, layers, diffs, sum(len(entries) for entries in plan.layers)
 
 
 def recompress(args):
@@ -395,12 +427,14 @@ def build_zstd(out, gz_out, workers):
             for i, l in enumerate(man["layers"])]
     with Pool(workers) as pool_:
         results = pool_.map(recompress, jobs, chunksize=1)
+    with open(f"{gz_out}/entries") as f:
+        entries = int(f.read())
     layers = []
     for (_, tmp), (blob, size) in zip(jobs, results):
         lay.put_file(tmp, blob)
         layers.append({"mediaType": "application/vnd.oci.image.layer.v1.tar+zstd",
                        "digest": "sha256:" + blob, "size": size})
-    return lay, layers, diffs
+    return lay, layers, diffs, entries
 
 
 def main():
@@ -418,10 +452,10 @@ def main():
         print(f"bench: generating image {name} (once; reused until make-images.py changes)",
               file=sys.stderr, flush=True)
         if name == "big-zstd":
-            lay, layers, diffs = build_zstd(out, f"{out_dir}/big", workers)
+            lay, layers, diffs, entries = build_zstd(out, f"{out_dir}/big", workers)
         else:
-            lay, layers, diffs = build(out, name, workers)
-        lay.finish(layers, diffs, s)
+            lay, layers, diffs, entries = build(out, name, workers)
+        lay.finish(layers, diffs, s, entries)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,30 @@
 case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
   ""|C|POSIX) export LC_ALL=C.UTF-8 ;;
 esac
-# jpull.jsa next to this file (made at build time) is a class-data-sharing archive: mapped, it cuts start-up
-# by about a third. The JVM checks it matches this launcher and JVM, and quietly ignores it otherwise.
 self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
-cds=
-if [ -r "$self.jsa" ] && [ "${JPULL_CDS:-1}" != 0 ]; then cds=1; fi
-exec "${JAVA:-java}" -Xmx96m -Xss1m -XX:+UseSerialGC -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
-  ${cds:+"-XX:SharedArchiveFile=$self.jsa"} ${cds:+-Xlog:cds=off} ${cds:+-Xlog:cds+dynamic=off} \
-  --enable-native-access=ALL-UNNAMED $JPULL_JAVA_OPTS -jar "$self" "$@"
+java=${JAVA:-java}
+set -- $JPULL_JAVA_OPTS -jar "$self" "$@"
+# Next to this file the build leaves what jpull's common commands load, for the JVM that built it: jpull.aot,
+# a JDK AOT cache (Java 25+), or jpull.jsa, a class-data-sharing archive; mapped, either cuts start-up by
+# about a third. The JVM checks that the file matches it and this launcher, and quietly runs without it
+# otherwise (logging off, -Xshare:auto). Only the options depend on the JVM's version, read from its release
+# file: -XX:AOTCache and -Xlog:aot stop a JVM older than 24 from starting.
+if [ "${JPULL_CDS:-1}" != 0 ] && { [ -s "$self.aot" ] || [ -s "$self.jsa" ]; }; then
+  feature=0
+  if bin=$(command -v "$java") && bin=$(readlink -f -- "$bin") && [ -r "${bin%/bin/*}/release" ]; then
+    while IFS= read -r line; do
+      case $line in JAVA_VERSION=*)
+        line=${line#JAVA_VERSION=\"}; line=${line%%[!0-9]*}; feature=${line:-0}; break ;;
+      esac
+    done < "${bin%/bin/*}/release"
+  fi
+  if [ -s "$self.aot" ] && [ "$feature" -ge 25 ]; then
+    # The training ran in source-file mode, which adds --add-modules ALL-DEFAULT: the default root modules of
+    # a class-path application, so nothing changes but that the cache's module graph matches.
+    set -- "-XX:AOTCache=$self.aot" -XX:AOTMode=auto --add-modules ALL-DEFAULT -Xlog:aot=off -Xlog:cds=off "$@"
+  elif [ -s "$self.jsa" ]; then
+    set -- "-XX:SharedArchiveFile=$self.jsa" -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off "$@"
+  fi
+fi
+exec "$java" -Xmx96m -Xss1m -XX:+UseSerialGC -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
+  --enable-native-access=ALL-UNNAMED "$@"

@@ -1,7 +1,8 @@
-package dev.jpull.cli;
+package dev.jpull.training;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.jpull.cli.Main;
 import dev.jpull.oci.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -21,11 +22,18 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
- * Build-time only: runs jpull's common commands in-process against a throwaway loopback registry so that
- * the JVM, started with {@code -XX:ArchiveClassesAtExit}, records the classes they load into
- * {@code target/jpull.jsa}. The launcher maps that archive when it sits next to it: a no-op pull then
- * starts about a third faster (class loading and verification are most of its cost). Nothing here runs
- * in a user's command.
+ * Build-time only, never in the jar: runs jpull's common commands in-process against a throwaway loopback
+ * registry while the JVM records what they load, into {@code target/jpull.jsa} with
+ * {@code -XX:ArchiveClassesAtExit} (a CDS archive, Java 17 to 24) or into {@code target/jpull.aot} with
+ * {@code -XX:AOTCacheOutput} (a JDK AOT cache, Java 25 and newer); the launcher passes the file that matches
+ * the JVM it runs. Both check the class path, which must be the launcher's alone ({@code -jar target/jpull}),
+ * so the pom runs this file in source-file mode ({@code java -cp target/jpull CdsTraining.java}): compiled in
+ * memory and loaded by its own class loader, it is on no class path (in a directory or a jar after the
+ * launcher it would make the jar-only run refuse the archive). Hence one file that uses only jpull's public
+ * entry points ({@code Main.run}, {@code Digest}). Cost: javac's classes, loaded to compile it, are archived
+ * too (a few MB more to map). The pom turns off {@code AOTClassLinking} for the AOT cache: Temurin 25.0.3
+ * crashes assembling a cache of jpull's classes with it (archiveHeapWriter.cpp:757, also for a plain
+ * {@code -jar target/jpull --version} training run).
  */
 final class CdsTraining {
   private CdsTraining() {}
@@ -45,12 +53,14 @@ final class CdsTraining {
       PrintStream quiet = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
       System.setOut(quiet);
       System.setErr(quiet);
-      Main.run("--store", store, "pull", "--plain-http", "--progress", "plain", ref);
-      Main.run("--store", store, "pull", "--plain-http", "-q", ref);
-      Main.run("--store", store, "pull", "--plain-http", "--progress", "json", "--rootfs",
+      jpull("--version");
+      jpull("--help");
+      jpull("--store", store, "pull", "--plain-http", "--progress", "plain", ref);
+      jpull("--store", store, "pull", "--plain-http", "-q", ref);
+      jpull("--store", store, "pull", "--plain-http", "--progress", "json", "--rootfs",
           work.resolve("rootfs").toString(), ref);
-      Main.run("--store", store, "images");
-      Main.run("--store", store, "inspect", "--local", ref);
+      jpull("--store", store, "images");
+      jpull("--store", store, "inspect", "--local", ref);
     } finally {
       System.setOut(out);
       System.setErr(err);
@@ -58,6 +68,14 @@ final class CdsTraining {
       try (Stream<Path> s = Files.walk(work)) {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
+    }
+  }
+
+  /** Runs one jpull command in this JVM; a failure fails the training, so the build says so. */
+  private static void jpull(String... args) {
+    int code = Main.run(args);
+    if (code != 0) {
+      throw new IllegalStateException("jpull " + String.join(" ", args) + " exited " + code);
     }
   }
 
