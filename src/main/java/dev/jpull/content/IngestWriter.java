@@ -159,33 +159,48 @@ final class IngestWriter implements Writer {
   @Override
   public void commit() throws IOException {
     ensureOpen();
-    Digest want = expected.digest();
     try {
-      flushBuffer();
-      if (offset != expected.size()) {
-        throw new JpullException(Kind.VERIFICATION, "commit blob " + want + ": got " + offset
-            + " bytes, want " + expected.size());
-      }
-      data.force(true);
-      Digest got = Digest.of(want.algorithm(), digester);
-      if (!got.equals(want)) {
+      verifyAndPlace();
+    } catch (IOException e) {
+      throw StoreFailure.closeAfter(this, StoreFailure.of(action(), e));
+    } catch (RuntimeException e) {
+      throw StoreFailure.closeAfter(this, e);
+    }
+    close();
+  }
+
+  private void verifyAndPlace() throws IOException {
+    Digest want = expected.digest();
+    flushBuffer();
+    if (offset != expected.size()) {
+      throw new JpullException(Kind.VERIFICATION, "commit blob " + want + ": got " + offset
+          + " bytes, want " + expected.size());
+    }
+    data.force(true);
+    Digest got = Digest.of(want.algorithm(), digester);
+    if (!got.equals(want)) {
+      DigestMismatchException mismatch = new DigestMismatchException(want, got);
+      try {
         discard();
-        throw new DigestMismatchException(want, got);
+      } catch (IOException e) {
+        mismatch.addSuppressed(e); // the bad bytes are what to report; gc removes what is left
       }
-      Path target = paths.blob(want);
-      DurableFiles.ensureSharedDir(target.getParent()); // blobs/sha512 on the first such blob
-      if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-        Path staged = paths.ingestData(want);
-        // Read-only before it appears, so a committed blob is never writable.
-        DurableFiles.setMode(staged, DurableFiles.READ_ONLY);
-        Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
-        DurableFiles.fsyncDirectory(target.getParent());
-      }
+      throw mismatch;
+    }
+    Path target = paths.blob(want);
+    DurableFiles.ensureSharedDir(target.getParent()); // blobs/sha512 on the first such blob
+    if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      Path staged = paths.ingestData(want);
+      // Read-only before it appears, so a committed blob is never writable.
+      DurableFiles.setMode(staged, DurableFiles.READ_ONLY);
+      Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
+      DurableFiles.fsyncDirectory(target.getParent());
+    }
+    try {
       discard();
     } catch (IOException e) {
-      throw StoreFailure.of(action(), e);
-    } finally {
-      close();
+      // The blob is in place: an ingest directory left behind is gc's to remove, not a failed commit.
+      LOG.debug("could not remove the ingest of {} after its commit", want, e);
     }
   }
 

@@ -210,11 +210,11 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
     try {
       blobLock = LockFile.exclusive(paths.blobLock(d));
     } catch (IOException e) {
-      lease.close();
-      throw StoreFailure.of("lock blob " + d + " in store " + paths.root(), e);
-    } catch (InterruptedException | RuntimeException e) {
-      lease.close();
-      throw e;
+      throw StoreFailure.closeAfter(lease, StoreFailure.of("lock blob " + d + " in store " + paths.root(), e));
+    } catch (InterruptedException e) {
+      throw StoreFailure.closeAfter(lease, e);
+    } catch (RuntimeException e) {
+      throw StoreFailure.closeAfter(lease, e);
     }
     Closeable locks = () -> {
       try {
@@ -229,9 +229,10 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
         return Optional.empty();
       }
       dropMisfit(expected);
-    } catch (IOException | RuntimeException e) {
-      locks.close();
-      throw e;
+    } catch (IOException e) {
+      throw StoreFailure.closeAfter(locks, e);
+    } catch (RuntimeException e) {
+      throw StoreFailure.closeAfter(locks, e);
     }
     return Optional.of(IngestWriter.open(paths, expected, locks));
   }

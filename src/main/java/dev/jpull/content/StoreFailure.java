@@ -23,6 +23,19 @@ final class StoreFailure {
     return new JpullException(Kind.LOCAL_IO, action + ": " + describe(e), hint(e), e);
   }
 
+  /**
+   * Closes {@code c} after {@code failure}: the first error is the one reported, so a failure to close
+   * (a lock, a channel) is attached to it as suppressed, never put in its place.
+   */
+  static <T extends Throwable> T closeAfter(java.io.Closeable c, T failure) {
+    try {
+      c.close();
+    } catch (IOException | RuntimeException e) {
+      failure.addSuppressed(e);
+    }
+    return failure;
+  }
+
   static JpullException interrupted(String action, InterruptedException e) {
     Thread.currentThread().interrupt();
     return new JpullException(Kind.CANCELLED, action + ": interrupted", e);

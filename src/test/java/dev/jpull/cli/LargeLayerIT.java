@@ -37,6 +37,7 @@ class LargeLayerIT {
 
   @BeforeAll
   static void registry() {
+    dev.jpull.testing.Heavy.require("a 2 GiB layer");
     RegistryServer.requireAvailable();
   }
 
