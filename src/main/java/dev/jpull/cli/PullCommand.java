@@ -56,7 +56,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
   boolean noUnpack;
 
   @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
-      description = "auto, tty, plain, json or quiet (default: ${DEFAULT-VALUE}: tty when stderr is a terminal, else plain).")
+      description = "auto, tty, plain, json or quiet (default: ${DEFAULT-VALUE}: tty when stderr is a terminal and CI is not true, else plain).")
   ProgressMode progress;
 
   @Option(names = {"-q", "--quiet"}, description = "Print only the pinned reference on stdout.")
