@@ -100,7 +100,9 @@ public record LockFile(List<Entry> images) {
       n.put("size", e.size());
     }
     root.put("version", VERSION);
-    DefaultPrettyPrinter pretty = new DefaultPrettyPrinter()
+    // "key": value, as people write JSON (Jackson's default puts a space before the colon too).
+    DefaultPrettyPrinter pretty = new DefaultPrettyPrinter(com.fasterxml.jackson.core.util.Separators.createDefaultInstance()
+        .withObjectFieldValueSpacing(com.fasterxml.jackson.core.util.Separators.Spacing.AFTER))
         .withObjectIndenter(new DefaultIndenter("  ", "\n"))
         .withArrayIndenter(new DefaultIndenter("  ", "\n"));
     try {

@@ -39,6 +39,7 @@ class LockFileTest {
     assertTrue(text.indexOf("docker.io/library/alpine:3.19") < text.indexOf("docker.io/library/python:3.12"), text);
     assertTrue(text.indexOf("linux/amd64") < text.indexOf("linux/arm64/v8"), text);
     assertTrue(text.endsWith("}\n") && !text.contains("\r"), text);
+    assertTrue(text.startsWith("{\n  \"images\": [\n    {\n      \"digest\": \"sha256:"), text);
     Path file = dir.resolve("jpull.lock");
     assertTrue(a.write(file));
     long mtime = Files.getLastModifiedTime(file).toMillis();
