@@ -49,7 +49,8 @@ final class LockedPulls {
     if (!current.equals(entry.digest())) {
       throw new JpullException(Kind.NOT_FOUND, "pull --locked " + ref + ": " + file + " locks " + entry.digest()
           + " but " + now.host() + " now resolves it to " + current,
-          "pull " + entry.pinned() + " for the locked image, or review the new one and re-lock with 'jpull lock "
+          "pull " + new Reference(ref.registry(), ref.repository(), null, entry.digest())
+              + " for the locked image, or review the new one and re-lock with 'jpull lock "
               + ref + " -f " + file + "'", null);
     }
     return now;
