@@ -131,7 +131,8 @@ final class PullCommand implements Callable<Integer>, JsonAware {
       }
       PullResult result;
       try (Interrupts ignored = Interrupts.install(puller::cancel, output)) {
-        result = puller.pull(ref, locked ? LockedPulls.check(puller, ref, lockFile) : null, new PullOptions(matcher, allPlatforms, unpack, target, concurrency));
+        result = puller.pull(ref, locked ? LockedPulls.check(puller, ref, lockFile) : null,
+            new PullOptions(matcher, allPlatforms, unpack, target, concurrency));
       }
       finish(result);
     }
