@@ -47,6 +47,8 @@ public final class Main implements Runnable {
     m.put("gc", GcCommand::new);
     m.put("fsck", FsckCommand::new);
     m.put("tags", TagsCommand::new);
+    m.put("lock", LockCommand::new);
+    m.put("serve", ServeCommand::new);
     m.put("login", LoginCommand::new);
     m.put("logout", LogoutCommand::new);
     m.put("help", CommandLine.HelpCommand::new);

@@ -33,8 +33,7 @@ final class Output implements ProgressListener {
    */
   static Output create(ProgressMode mode, CommandLine cli, java.io.PrintStream json) {
     java.util.Map<String, String> env = System.getenv();
-    boolean terminal = interactive() && !"dumb".equals(env.get("TERM"));
-    ProgressMode m = mode == ProgressMode.AUTO ? (terminal ? ProgressMode.TTY : ProgressMode.PLAIN) : mode;
+    ProgressMode m = mode == ProgressMode.AUTO ? ProgressMode.auto(interactive(), env) : mode;
     if (m == ProgressMode.TTY && "dumb".equals(env.get("TERM"))) {
       m = ProgressMode.PLAIN;
     }

@@ -30,7 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
         "  jpull pull alpine:3.19",
         "  jpull pull --platform linux/arm64 --rootfs ./rootfs ghcr.io/org/app:1.2",
         "  jpull pull -q --digestfile digest.txt 127.0.0.1:5000/app:1 --plain-http",
-        "  jpull pull --progress json alpine | jq -c 'select(.type==\"done\")'"})
+        "  jpull pull --progress json alpine | jq -c 'select(.type==\"done\")'",
+        "  jpull pull --locked alpine:3.19             # the digest jpull.lock pins, or exit 3",
+        "  jpull pull -q --from-lock jpull.lock        # every locked image, in parallel"})
 final class PullCommand implements Callable<Integer>, JsonAware {
   @ParentCommand
   Main main;
@@ -38,7 +40,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "REF", converter = Converters.ReferenceConverter.class,
+  @Parameters(index = "0", arity = "0..1", paramLabel = "REF", converter = Converters.ReferenceConverter.class,
       description = "[HOST[:PORT]/]PATH[:TAG][@DIGEST]")
   Reference ref;
 
@@ -56,7 +58,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
   boolean noUnpack;
 
   @Option(names = "--progress", defaultValue = "auto", paramLabel = "MODE",
-      description = "auto, tty, plain, json or quiet (default: ${DEFAULT-VALUE}: tty when stderr is a terminal, else plain).")
+      description = "auto, tty, plain, json or quiet (default: ${DEFAULT-VALUE}: tty when stderr is a terminal and CI is not true, else plain).")
   ProgressMode progress;
 
   @Option(names = {"-q", "--quiet"}, description = "Print only the pinned reference on stdout.")
@@ -70,6 +72,17 @@ final class PullCommand implements Callable<Integer>, JsonAware {
 
   @Option(names = "--dry-run", description = "Resolve and print the plan; fetch no blob.")
   boolean dryRun;
+
+  @Option(names = "--locked", description = "Pull exactly the digest the lock file records for REF; exit 3 if the tag moved.")
+  boolean locked;
+
+  @Option(names = {"-f", "--lock-file"}, paramLabel = "FILE", defaultValue = LockedPulls.DEFAULT_FILE,
+      description = "The lock file of --locked (default: ${DEFAULT-VALUE}).")
+  Path lockFile;
+
+  @Option(names = "--from-lock", paramLabel = "FILE",
+      description = "Pull every image of lock file FILE, in parallel, each exactly as locked.")
+  Path fromLock;
 
   @Mixin
   RegistryOptions registry;
@@ -95,10 +108,19 @@ final class PullCommand implements Callable<Integer>, JsonAware {
     if (registry.username != null && !registry.passwordStdin) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--username needs --password-stdin");
     }
+    if (fromLock != null) {
+      LockedPulls.refuseSingleImageOptions(spec.commandLine(), ref, locked, rootfs, digestFile, dryRun, registry.username);
+    } else if (ref == null) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), "Missing required parameter: 'REF'");
+    }
     Path target = rootfs == null ? null : Targets.emptyDirectory(rootfs, "--rootfs");
     PlatformMatcher matcher = platform != null ? PlatformMatcher.only(platform)
         : allPlatforms ? null : PlatformMatcher.only(PlatformMatcher.host());
     boolean unpack = !noUnpack && !dryRun && matcher != null;
+    if (fromLock != null) {
+      return LockedPulls.pullAll(main, registry, fromLock, new PullOptions(matcher, allPlatforms, unpack, null,
+          concurrency), () -> LockedPulls.output(quiet, progress, spec.commandLine()), o -> output = o, spec.commandLine());
+    }
     output = Output.create(quiet ? ProgressMode.QUIET : progress, spec.commandLine());
     try (LocalContentStore store = StoreLocation.open(main);
          RegistryClient client = Wiring.registryClient(main, registry, ref.registry(), output)) {
@@ -109,7 +131,8 @@ final class PullCommand implements Callable<Integer>, JsonAware {
       }
       PullResult result;
       try (Interrupts ignored = Interrupts.install(puller::cancel, output)) {
-        result = puller.pull(ref, new PullOptions(matcher, allPlatforms, unpack, target, concurrency));
+        result = puller.pull(ref, locked ? LockedPulls.check(puller, ref, lockFile) : null,
+            new PullOptions(matcher, allPlatforms, unpack, target, concurrency));
       }
       finish(result);
     }

@@ -114,8 +114,17 @@ public final class Puller {
   }
 
   public PullResult pull(Reference ref, PullOptions options) throws IOException, InterruptedException {
+    return pull(ref, null, options);
+  }
+
+  /**
+   * Pulls {@code ref} as {@code resolution} says it resolved (a lock file's check already made that
+   * request), or resolving it first when null.
+   */
+  public PullResult pull(Reference ref, Resolution resolved, PullOptions options)
+      throws IOException, InterruptedException {
     try (Closeable lease = store.lease()) {
-      Resolution resolution = resolve(ref);
+      Resolution resolution = resolved != null ? resolved : resolve(ref);
       Descriptor root = resolution.descriptor();
       listener.on(new ProgressEvent.Resolved(ref.toString(), root.digest().toString(), root.mediaType(), root.size(),
           resolution.host()));

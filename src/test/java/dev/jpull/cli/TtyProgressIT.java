@@ -70,7 +70,7 @@ class TtyProgressIT {
     });
     String ref = server.getHostName() + ":" + server.getPort() + "/tty/image:1";
     String session = "jpull-tty-" + ProcessHandle.current().pid();
-    String cmd = Launcher.path() + " --store " + dir.resolve("store") + " pull --plain-http " + ref
+    String cmd = "env -u CI " + Launcher.path() + " --store " + dir.resolve("store") + " pull --plain-http " + ref
         + "; echo EXIT=$?; sleep 120";
     tmux("new-session", "-d", "-s", session, "-x", Integer.toString(WIDTH), "-y", "30", cmd);
     try {
