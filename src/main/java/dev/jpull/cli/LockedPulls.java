@@ -97,7 +97,7 @@ final class LockedPulls {
             pullers.add(puller);
             PullResult r = puller.pull(ref, check(puller, ref, entry, file), options);
             output.on(DoneEvent.of(ref.toString(), r.resolved().digest().toString(), r.image(), r.size(),
-                r.downloaded(), r.rootfs(), r.upToDate()));
+                r.downloaded(), r.rootfs(), r.upToDate(), r.sources()));
             output.finish();
             return r;
           }
