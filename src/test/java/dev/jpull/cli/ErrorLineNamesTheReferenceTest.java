@@ -100,16 +100,9 @@ class ErrorLineNamesTheReferenceTest {
           r.manifest(m.substring(0, open) + String.join(",", Collections.nCopies(300, one))
               + m.substring(close));
         }),
-        Arguments.of("diffIdsThatDoNotMatchTheLayers", 7, (Consumer<HostileRegistry>) r -> {
-          byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\""
-              + "sha256:" + "1".repeat(64) + "\",\"sha256:" + "2".repeat(64) + "\"]}}").getBytes(StandardCharsets.UTF_8);
-          Digest cd = Digest.sha256(config);
-          r.blobs.put(cd, config);
-          String m = HostileRegistry.manifestText().replace(HostileRegistry.IMAGE.configDigest.toString(), cd.toString())
-              .replace("\"size\":" + HostileRegistry.IMAGE.blobs.get(HostileRegistry.IMAGE.configDigest).length + "}",
-                  "\"size\":" + config.length + "}");
-          r.manifest(m);
-        }),
+        Arguments.of("diffIdsThatDoNotMatchTheLayers", 7, config("{\"architecture\":\"amd64\",\"os\":\"linux\","
+            + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + "1".repeat(64) + "\",\"sha256:" + "2".repeat(64)
+            + "\"]}}")),
         Arguments.of("schema1", 8, (Consumer<HostileRegistry>) r -> r.manifest(
             "{\"schemaVersion\":1,\"name\":\"a/b\",\"tag\":\"1\",\"fsLayers\":[],\"history\":[]}",
             MediaTypes.DOCKER_SCHEMA1_SIGNED)),
@@ -139,17 +132,26 @@ class ErrorLineNamesTheReferenceTest {
     assertNamesOnce(last.get("message").asText(), ref, r);
   }
 
+  /** Serves {@code json} as the image's config. */
+  private static Consumer<HostileRegistry> config(String json) {
+    return r -> {
+      byte[] config = json.getBytes(StandardCharsets.UTF_8);
+      Digest cd = Digest.sha256(config);
+      r.blobs.put(cd, config);
+      r.manifest(HostileRegistry.manifestText().replace(HostileRegistry.IMAGE.configDigest.toString(), cd.toString())
+          .replace("\"size\":" + HostileRegistry.IMAGE.blobs.get(HostileRegistry.IMAGE.configDigest).length + "}",
+              "\"size\":" + config.length + "}"));
+    };
+  }
+
   static Stream<Arguments> otherCommands() {
     return Stream.of(
-        Arguments.of("inspectOfAMalformedConfig", 7, List.of("inspect", "--plain-http"), (Consumer<HostileRegistry>) r -> {
-          // On f71ba78 this was exit 1: Jackson's exception reached the top unclassified.
-          byte[] config = "{\"architecture\":5,\"os\":\"linux\"}".getBytes(StandardCharsets.UTF_8);
-          Digest cd = Digest.sha256(config);
-          r.blobs.put(cd, config);
-          r.manifest(HostileRegistry.manifestText().replace(HostileRegistry.IMAGE.configDigest.toString(), cd.toString())
-              .replace("\"size\":" + HostileRegistry.IMAGE.blobs.get(HostileRegistry.IMAGE.configDigest).length + "}",
-                  "\"size\":" + config.length + "}"));
-        }),
+        // On f71ba78 exit 0: the number was read as the string "5".
+        Arguments.of("inspectOfAConfigWithANumberForAString", 7, List.of("inspect", "--plain-http"),
+            config("{\"architecture\":5,\"os\":\"linux\"}")),
+        // On f71ba78 exit 1: Jackson's exception reached the top unclassified.
+        Arguments.of("inspectOfAConfigWithAListForAnObject", 7, List.of("inspect", "--plain-http"),
+            config("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":[1]}")),
         Arguments.of("inspectOfAManifestWithAFractionalSize", 7, List.of("inspect", "--plain-http"),
             rewrite("\"size\":" + HostileRegistry.IMAGE.blobs.get(HostileRegistry.IMAGE.layerDigests.get(0)).length + "}",
                 "\"size\":1.5}")),
