@@ -54,7 +54,13 @@ final class UnpackCommand implements Callable<Integer> {
       try {
         Puller.unpackStored(store, image, target, ProgressListener.NONE);
       } catch (Exception e) {
-        store.discardTree(target);
+        // DIR is the user's directory (absent or empty before), never a store tree: emptied again, as pull
+        // --rootfs does. store.discardTree refused it with an unclassified exception, so a bad layer was exit 1.
+        try {
+          dev.jpull.unpack.Rootfs.clear(target);
+        } catch (java.io.IOException | RuntimeException cleanup) {
+          e.addSuppressed(cleanup);
+        }
         throw e;
       }
     }
