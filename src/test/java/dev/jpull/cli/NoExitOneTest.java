@@ -208,6 +208,46 @@ class NoExitOneTest {
     assertTrue(report.isEmpty(), String.join("\n", report));
   }
 
+  static Stream<Arguments> tagLists() {
+    return Stream.of(
+        Arguments.of("tagsNotJson", tags("<html>\u009b", null), 7),
+        Arguments.of("tagsDeeplyNested", tags("{\"tags\":" + "[".repeat(5000) + "]".repeat(5000) + "}", null), 7),
+        Arguments.of("tagsJsonNull", tags("null", null), 0),
+        Arguments.of("tagsNotAList", tags("{\"tags\":5}", null), 0),
+        Arguments.of("tagsThatAreNotStrings", tags("{\"tags\":[1,null,{},\"ok\"]}", null), 0),
+        Arguments.of("linkGarbage", tags("{\"tags\":[\"a\"]}", "<<>>;;rel=\"next\"\u0000"), 0),
+        Arguments.of("linkToAnotherOrigin", tags("{\"tags\":[\"a\"]}", "<http://elsewhere.test/v2/x/tags/list>; rel=\"next\""), 6),
+        Arguments.of("tagsNotFound", answer(q -> HostileRegistry.json(404,
+            "{\"errors\":[{\"code\":\"NAME_UNKNOWN\",\"message\":\"\\u009b\"}]}")), 3));
+  }
+
+  private static Consumer<HostileRegistry> tags(String body, String link) {
+    return r -> r.override(q -> {
+      if (!q.getUrl().encodedPath().endsWith("/tags/list")) {
+        return null;
+      }
+      okhttp3.Headers.Builder h = new okhttp3.Headers.Builder().add("Content-Type", "application/json");
+      if (link != null) {
+        h.addUnsafeNonAscii("Link", link);
+      }
+      // headers() first: it replaces all of them, the Content-Length that body() sets included.
+      return new MockResponse.Builder().code(200).headers(h.build()).body(new Buffer().writeUtf8(body)).build();
+    });
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("tagLists")
+  void tagsExitsWithTheContractsCode(String name, Consumer<HostileRegistry> setup, int want) throws Exception {
+    HostileRegistry registry = new HostileRegistry();
+    setup.accept(registry);
+    server.setDispatcher(registry.dispatcher());
+    List<String> report = new ArrayList<>();
+    check(report, "tags", want, run("--store", dir.resolve("store").toString(), "--hosts-dir",
+        Files.createDirectories(dir.resolve("hosts")).toString(), "tags", "--plain-http", "--retries", "0",
+        HostileRegistry.host(server) + "/" + HostileRegistry.REPO));
+    assertTrue(report.isEmpty(), String.join("\n", report));
+  }
+
   /**
    * unpack reads what the pull stored: nothing (3) when the pull failed before recording the reference; the
    * pull's own exit when it failed applying a layer, which comes after the record.
