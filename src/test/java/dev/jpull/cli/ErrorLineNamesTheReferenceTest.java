@@ -185,6 +185,44 @@ class ErrorLineNamesTheReferenceTest {
     assertNamesOnce(r.errorLine(), subject, r);
   }
 
+  /**
+   * Issue 13, "raw control characters reach the terminal": on f71ba78 the final error-line filter replaced
+   * ASCII controls only ({@code \p{Cntrl}}), so the C1 CSI U+009B in a Jackson message quoting a hostile
+   * manifest reached the terminal and the JSON error event. (A registry's own error message was already
+   * cleaned by ErrorResponse; it is checked too, for no raw control.)
+   */
+  @org.junit.jupiter.api.Test
+  void textFromTheRegistryIsEscapedInTheErrorLineAndTheJsonEvent() throws Exception {
+    HostileRegistry quoting = new HostileRegistry().manifest("pwned\u009b31m\u001b]0;x\u0007", MediaTypes.OCI_MANIFEST);
+    HostileRegistry message = new HostileRegistry().override(q -> q.getUrl().encodedPath().equals("/v2/") ? null
+        : HostileRegistry.json(404, "{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\",\"message\":\""
+            + "\\u001b]0;pwned\\u0007 and \\u009b31m\"}]}"));
+    for (HostileRegistry registry : List.of(quoting, message)) {
+      server.setDispatcher(registry.dispatcher());
+      String ref = HostileRegistry.ref(server);
+      for (String mode : List.of("plain", "json", "tty")) {
+        InProcess.Result r = InProcess.run("--store", dir.resolve("store").toString(), "--hosts-dir", hostsDir(), "pull",
+            "--plain-http", "--retries", "0", "--progress", mode, ref);
+        assertEquals(registry == quoting ? 7 : 3, r.exit(), r.toString());
+        // The tty renderer's own cursor and line sequences (CSI) are not the registry's: set aside to find the line.
+        String line = new InProcess.Result(r.exit(), r.stdout(), r.stderr().replaceAll("\u001b\\[[0-9?]*[A-Za-z]", ""))
+            .errorLine();
+        if (registry == quoting) {
+          assertTrue(line.contains("pwned\\x9b31m\\x1b"), mode + ": escaped in the error line: " + line);
+        }
+        for (String out : List.of(r.stdout(), r.stderr())) {
+          assertFalse(out.contains("\u009b") || out.contains("\u0007") || out.contains("\u001b]"), mode + ": raw:\n" + r);
+        }
+        if (mode.equals("json")) {
+          List<String> lines = r.stdout().lines().toList();
+          // The event's message is the error line's text: escaped, so safe wherever a consumer prints it.
+          assertEquals(line.substring("jpull: error: ".length()),
+              Json.MAPPER.readTree(lines.get(lines.size() - 1)).get("message").asText());
+        }
+      }
+    }
+  }
+
   private String hostsDir() throws java.io.IOException {
     return Files.createDirectories(dir.resolve("hosts")).toString();
   }
