@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 public final class Json {
   /** Shared, thread-safe once configured. */
   public static final ObjectMapper MAPPER = create();
+  private static final ObjectWriter TERMINAL = MAPPER.writer().with(new TerminalEscapes());
 
   private Json() {}
 
@@ -81,8 +82,6 @@ public final class Json {
     return TERMINAL;
   }
 
-  private static final ObjectWriter TERMINAL = MAPPER.writer().with(new TerminalEscapes());
-
   /** The escapes of {@link #terminalWriter()}. */
   private static final class TerminalEscapes extends CharacterEscapes {
     private static final long serialVersionUID = 1L;
@@ -128,12 +127,10 @@ public final class Json {
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
+    // A creator's IllegalArgumentException (Digest, Descriptor) says what is wrong in jpull's words.
     String m = root instanceof JacksonException j ? j.getOriginalMessage()
         : root instanceof IllegalArgumentException ? root.getMessage()
         : e.getOriginalMessage();
-    if (root != e && !(root instanceof JacksonException) && !(root instanceof IllegalArgumentException)) {
-      m = e.getOriginalMessage();
-    }
     m = m == null ? e.getClass().getSimpleName() : m;
     // Jackson's advice ("but could if coercion was enabled using `CoercionConfig`") is about its own
     // configuration, not about the document.

@@ -197,7 +197,7 @@ class NoExitOneTest {
     List<String> report = new ArrayList<>();
     check(report, "pull", pull, run("--store", store, "--hosts-dir", hosts, "pull", "--plain-http", "--retries", "0",
         "--progress", "plain", "--rootfs", dir.resolve("rootfs").toString(), ref));
-    check(report, "unpack", unpackExit(name, pull), run("--store", store, "--hosts-dir", hosts, "unpack", ref,
+    check(report, "unpack", unpackExits(name, pull), run("--store", store, "--hosts-dir", hosts, "unpack", ref,
         dir.resolve("unpacked").toString()));
     check(report, "inspect", inspect, run("--store", dir.resolve("store2").toString(), "--hosts-dir", hosts, "inspect",
         "--plain-http", "--retries", "0", ref));
@@ -249,11 +249,15 @@ class NoExitOneTest {
   }
 
   /**
-   * unpack reads what the pull stored: nothing (3) when the pull failed before recording the reference; the
-   * pull's own exit when it failed applying a layer, which comes after the record.
+   * unpack reads what the pull stored: nothing (3) when the pull failed before recording the reference. A
+   * layer that fails to apply fails the pull as the reference is being recorded (the unpack overlaps the
+   * downloads), so the store may or may not hold it: 3, or the same failure again.
    */
-  private static int unpackExit(String name, int pull) {
-    return name.startsWith("layer") || name.equals("unknownLayerMediaType") ? pull : pull == 0 ? 0 : 3;
+  private static java.util.Set<Integer> unpackExits(String name, int pull) {
+    if (name.startsWith("layer") || name.equals("unknownLayerMediaType")) {
+      return java.util.Set.of(3, pull);
+    }
+    return java.util.Set.of(pull == 0 ? 0 : 3);
   }
 
   private static InProcess.Result run(String... args) {
@@ -261,14 +265,18 @@ class NoExitOneTest {
   }
 
   private static void check(List<String> report, String command, int want, InProcess.Result r) {
+    check(report, command, want == SCHEMA1_BY_BODY ? java.util.Set.of(3, 8) : java.util.Set.of(want), r);
+  }
+
+  private static void check(List<String> report, String command, java.util.Set<Integer> want, InProcess.Result r) {
     String problem = null;
     if (r.exit() == 1 || r.exit() == 9) {
       problem = "exit " + r.exit() + " is never the answer to a registry's input";
-    } else if (want == SCHEMA1_BY_BODY ? r.exit() != 8 && r.exit() != 3 : r.exit() != want) {
+    } else if (!want.contains(r.exit())) {
       problem = "exit " + r.exit() + ", want " + want;
     } else if (r.stderr().contains("\tat ")) {
       problem = "a stack trace without --debug";
-    } else if (want != 0 && r.stderr().lines().filter(l -> l.startsWith("jpull: error: ")).count() != 1) {
+    } else if (r.exit() != 0 && r.stderr().lines().filter(l -> l.startsWith("jpull: error: ")).count() != 1) {
       problem = "not exactly one error line";
     } else if (r.stderr().contains("\u009b") || r.stderr().contains("\u0007")
         // inspect --config prints the config's bytes exactly as served: data on stdout, like --raw.
