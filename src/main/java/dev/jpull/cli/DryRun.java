@@ -36,7 +36,9 @@ final class DryRun {
   void plan(Reference ref, PlatformMatcher matcher, Resolution resolution) throws IOException {
     Descriptor root = resolution.descriptor();
     err.println("Plan for " + ref + " (dry run, nothing is fetched)");
-    err.println("  resolved: " + root.digest() + " " + root.mediaType() + " from " + resolution.host());
+    // The media type (a Content-Type) and platforms come from the registry: escaped.
+    err.println(dev.jpull.Quoted.text("  resolved: " + root.digest() + " " + root.mediaType() + " from "
+        + resolution.host()));
     List<Descriptor> manifests = new ArrayList<>();
     Document doc = document(ref, root);
     if (doc.isIndex()) {
@@ -59,7 +61,8 @@ final class DryRun {
     int present = 0;
     for (Descriptor m : manifests) {
       ImageManifest manifest = m.equals(root) ? doc.manifest() : document(ref, m).manifest();
-      err.println("  manifest: " + m.digest() + (m.platform() != null ? " platform " + m.platform().normalized() : ""));
+      err.println(dev.jpull.Quoted.text("  manifest: " + m.digest()
+          + (m.platform() != null ? " platform " + m.platform().normalized() : "")));
       List<Descriptor> blobs = new ArrayList<>();
       blobs.add(manifest.config());
       blobs.addAll(manifest.layers());

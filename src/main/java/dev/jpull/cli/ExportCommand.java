@@ -292,8 +292,8 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     output.finish();
     if (!output.json() && !output.quiet()) {
       PrintStream err = System.err;
-      err.println("Exported " + ref + (image == null ? " (all platforms)" : " (" + image.platform() + ")")
-          + " as " + format + " to " + (toStdout() ? "stdout" : dest) + ", " + Sizes.human(size));
+      err.println(dev.jpull.Quoted.text("Exported " + ref + (image == null ? " (all platforms)" : " (" + image.platform()
+          + ")") + " as " + format + " to " + (toStdout() ? "stdout" : dest) + ", " + Sizes.human(size)));
       err.flush();
     }
   }

@@ -17,6 +17,11 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
   private static final java.util.concurrent.atomic.AtomicBoolean ERROR_PRINTED =
       new java.util.concurrent.atomic.AtomicBoolean();
 
+  /** One per command line, and one command line per run: each run may print its one error line. */
+  Failures() {
+    ERROR_PRINTED.set(false);
+  }
+
   /**
    * Claims this process's one error line: an interrupted pull fails twice, in the interrupt hook and on
    * its own cancelled thread, and only the first to claim prints.
@@ -28,7 +33,7 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
   @Override
   public int handleExecutionException(Exception e, CommandLine cli, ParseResult parsed) {
     int code = ExitCodes.of(e);
-    report(cli, e, code, debug(parsed));
+    report(cli, e, code, debug(parsed), subject(cli, parsed));
     return code;
   }
 
@@ -46,9 +51,12 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
     return ExitCodes.USAGE;
   }
 
-  /** Prints the error line (and the JSON error event when a pull streams JSON). */
-  static void report(CommandLine cli, Throwable e, int code, boolean debug) {
-    String message = message(e);
+  /**
+   * Prints the error line (and the JSON error event when a pull streams JSON), naming {@code subject}, the
+   * canonical reference the command works on (it names the registry host), unless the message already does.
+   */
+  static void report(CommandLine cli, Throwable e, int code, boolean debug, String subject) {
+    String message = about(cli.getCommandName(), subject, message(e));
     Object command = cli.getCommand();
     if (command instanceof JsonAware j) {
       j.failed(code, ExitCodes.kindName(e), message);
@@ -58,6 +66,35 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
       e.printStackTrace(cli.getErr());
     }
     cli.getErr().flush();
+  }
+
+  /**
+   * A failure line names what was being done to which image, once: the store, the unpacker and the
+   * document parser report digests and fields without knowing the reference, so the command's
+   * reference is put in front of any message that does not already name it.
+   */
+  static String about(String verb, String subject, String message) {
+    if (subject == null || message.contains(subject)) {
+      return message;
+    }
+    return oneLine(verb + " " + subject + ": " + message);
+  }
+
+  /**
+   * The canonical reference of the command's REF (or REPO) parameter, read from the parse result so that
+   * every command gets it without code of its own; null when there is none (store commands, several
+   * references).
+   */
+  static String subject(CommandLine cli, ParseResult parsed) {
+    for (ParseResult p = parsed; p != null; p = p.subcommand()) {
+      for (picocli.CommandLine.Model.PositionalParamSpec spec : p.matchedPositionals()) {
+        if (spec.getValue() instanceof dev.jpull.reference.Reference r) {
+          // A repository for tags: its tag is the parser's default, not something the user named.
+          return "tags".equals(cli.getCommandName()) ? r.name() : r.toString();
+        }
+      }
+    }
+    return null;
   }
 
   static String message(Throwable e) {
@@ -93,8 +130,13 @@ final class Failures implements IExecutionExceptionHandler, IParameterExceptionH
     return "";
   }
 
+  /**
+   * The final filter of every error line: one line, and whatever came from outside (a registry's message,
+   * a realm, a Jackson message quoting input) escaped, C1 controls included ({@code \p{Cntrl}} is
+   * ASCII-only in Java).
+   */
   static String oneLine(String s) {
-    return s.replaceAll("[\\r\\n]+", " ").replaceAll("\\p{Cntrl}", "?").strip();
+    return dev.jpull.Quoted.text(s.replaceAll("[\\r\\n]+", " ").strip());
   }
 
   private static void line(PrintWriter err, String message) {

@@ -33,7 +33,7 @@ final class FsckCommand implements Callable<Integer> {
       out.printf("Checked %d blobs%n", r.blobsChecked());
       r.corruptBlobs().forEach(d -> out.println("corrupt blob: " + d));
       r.strayFiles().forEach(f -> out.println("stray file: " + f));
-      r.referenceProblems().forEach(p -> out.println("reference problem: " + p));
+      r.referenceProblems().forEach(p -> out.println(dev.jpull.Quoted.text("reference problem: " + p)));
       r.referencesWithoutTree().forEach(p -> out.println("not unpacked: " + p));
       if (repair && r.removed() > 0) {
         out.printf("Removed %d corrupt blobs and stray files%n", r.removed());

@@ -54,12 +54,13 @@ final class ImagesCommand implements Callable<Integer> {
         row.put("rootfs", tree.map(Object::toString).orElse(null));
       }
       if (format == Format.json) {
-        out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(rows));
+        out.println(Json.terminalWriter().withDefaultPrettyPrinter().writeValueAsString(rows));
       } else {
         out.printf("%-60s %-19s %-16s %10s%n", "REFERENCE", "DIGEST", "PLATFORM", "SIZE");
         for (var row : rows) {
           out.printf("%-60s %-19s %-16s %10s%n", row.get("name").asText(),
-              row.get("digest").asText().substring(0, 19), row.get("platform").isNull() ? "-" : row.get("platform").asText(),
+              row.get("digest").asText().substring(0, 19),
+              row.get("platform").isNull() ? "-" : dev.jpull.Quoted.text(row.get("platform").asText()),
               Sizes.human(row.get("size").asLong()));
         }
       }

@@ -113,7 +113,7 @@ final class InspectCommand implements Callable<Integer> {
         out.flush();
         return 0;
       }
-      ImageConfig cfg = Json.MAPPER.readValue(Json.utf8(configBytes), ImageConfig.class);
+      ImageConfig cfg = ImageConfig.parse(configBytes, configDesc);
       summary.put("manifestDigest", manifestDesc.digest().toString());
       summary.put("configDigest", configDesc.digest().toString());
       summary.put("platform", cfg.platform().toString());
@@ -142,7 +142,8 @@ final class InspectCommand implements Callable<Integer> {
 
   private void print(ObjectNode summary) throws IOException {
     var w = spec.commandLine().getOut();
-    w.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+    // Labels, env and platform strings come from the registry: escaped for the terminal, still the same JSON.
+    w.println(Json.terminalWriter().withDefaultPrettyPrinter().writeValueAsString(summary));
     w.flush();
   }
 

@@ -24,7 +24,11 @@ final class JsonErrors {
   static void print(PrintWriter out, int code, String kind, String message) {
     ObjectNode n = Json.MAPPER.createObjectNode();
     n.put("type", "error").put("schema", 1).put("code", code).put("kind", kind).put("message", message);
-    out.println(n.toString());
+    try {
+      out.println(Json.terminalWriter().writeValueAsString(n));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an ObjectNode always serialises", e);
+    }
     out.flush();
   }
 }

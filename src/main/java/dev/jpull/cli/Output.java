@@ -68,7 +68,7 @@ final class Output implements ProgressListener {
   static Output silent() {
     return new Output(ProgressMode.QUIET, e -> {
       if (e instanceof ProgressEvent.Warning w) {
-        System.err.println("warning: " + w.message());
+        System.err.println("warning: " + dev.jpull.Quoted.text(w.message()));
       }
     }, () -> { });
   }

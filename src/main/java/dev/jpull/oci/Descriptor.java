@@ -9,14 +9,15 @@ import java.util.Map;
 
 /**
  * An OCI content descriptor: what a blob is, how large, and its digest. Sizes are validated here so that
- * no negative or absurd size ever reaches a stream bound.
+ * no negative or absurd size ever reaches a stream bound; {@code size} is required (image-spec
+ * descriptor.md), so a descriptor without one is an error rather than a blob of 0 bytes.
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Descriptor(
     @JsonProperty("mediaType") String mediaType,
     @JsonProperty("digest") Digest digest,
-    @JsonProperty("size") long size,
+    @JsonProperty(value = "size", required = true) long size,
     @JsonProperty("urls") List<String> urls,
     @JsonProperty("annotations") Map<String, String> annotations,
     @JsonProperty("platform") Platform platform,

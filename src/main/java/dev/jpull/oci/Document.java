@@ -17,6 +17,27 @@ public final class Document {
   /** Manifests and configs larger than this are refused before they are read whole. */
   public static final int MAX_SIZE = 4 * 1024 * 1024;
 
+  /**
+   * Layers one manifest may list. docker refuses more than 125 (moby layer store {@code maxLayerDepth}) and
+   * overlay2 stacks 128 lower directories; containerd and skopeo set no count and rely on the 4 MiB
+   * manifest cap, which fits ~25,000 descriptors. Twice docker's limit keeps every image docker runs and
+   * refuses a manifest that repeats one layer 40,000 times (one download, 40,000 apply passes).
+   */
+  public static final int MAX_LAYERS = 256;
+
+  /**
+   * Entries one index may list. Multi-platform indexes with attestations have tens; 1,024 leaves room for
+   * unusual ones while bounding what {@code --all-platforms} would fetch.
+   */
+  public static final int MAX_MANIFESTS = 1024;
+
+  /**
+   * A media type as the image spec's JSON schema has it (defs-descriptor.json, RFC 6838 names): type and
+   * subtype of restricted characters, 127 at most each, no parameters.
+   */
+  private static final java.util.regex.Pattern MEDIA_TYPE = java.util.regex.Pattern.compile(
+      "[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}");
+
   private final byte[] bytes;
   private final Descriptor descriptor;
   private final ImageIndex index;
@@ -54,9 +75,13 @@ public final class Document {
       throw new JpullException(Kind.VERIFICATION, what + " is not a JSON object");
     }
     String served = MediaTypes.normalize(contentType);
-    String declared = tree.hasNonNull("mediaType") ? tree.get("mediaType").asText() : "";
+    JsonNode mt = tree.get("mediaType");
+    if (mt != null && !mt.isNull() && !mt.isTextual()) {
+      throw new JpullException(Kind.VERIFICATION, what + " field mediaType is not a string");
+    }
+    String declared = mt != null && mt.isTextual() ? mt.asText() : "";
     JsonNode sv = tree.get("schemaVersion");
-    if ((sv != null && sv.asInt() == 1) || tree.has("fsLayers") || MediaTypes.isSchema1(served)
+    if ((sv != null && sv.isIntegralNumber() && sv.asLong() == 1) || tree.has("fsLayers") || MediaTypes.isSchema1(served)
         || MediaTypes.isSchema1(declared) || MediaTypes.isSchema1(expected.mediaType())) {
       throw new JpullException(Kind.UNSUPPORTED,
           what + " is a Docker schema 1 manifest, which is no longer supported",
@@ -71,7 +96,7 @@ public final class Document {
       throw new JpullException(Kind.VERIFICATION, what + " is an ambiguous manifest/index document "
           + "(it has both \"manifests\" and \"config\"/\"layers\")");
     }
-    if (sv == null || !sv.canConvertToInt() || sv.asInt() != 2) {
+    if (sv == null || !sv.isIntegralNumber() || sv.asLong() != 2) {
       throw new JpullException(Kind.VERIFICATION, what + " has schemaVersion " + (sv == null ? "missing" : Quoted.of(sv.asText()))
           + ", want 2");
     }
@@ -95,6 +120,7 @@ public final class Document {
       throw new JpullException(Kind.VERIFICATION, what + " has the fields of another document kind than its "
           + "media type " + Quoted.of(mediaType));
     }
+    checkShape(tree, what, MediaTypes.isIndex(mediaType));
     Descriptor self = expected.withMediaType(mediaType);
     try {
       if (MediaTypes.isIndex(mediaType)) {
@@ -109,17 +135,110 @@ public final class Document {
         return new Document(bytes.clone(), self, null, m);
       }
     } catch (JacksonException e) {
-      throw new JpullException(Kind.VERIFICATION, what + " is malformed: " + rootMessage(e), e);
+      throw new JpullException(Kind.VERIFICATION, what + " is malformed: " + Json.problem(e), e);
     }
     throw new JpullException(Kind.UNSUPPORTED, what + " has unsupported media type " + Quoted.of(mediaType));
   }
 
-  private static String rootMessage(JacksonException e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
+  /**
+   * The typed shape, checked on the tree before binding so that a failure names its field: the media type is
+   * well-formed, every descriptor has a well-formed digest and an integer size in range (Go clients reject
+   * {@code 1.5}, {@code 1e3} and {@code "123"}; Jackson would read them as 1, 1000 and 123), and the
+   * counts are bounded.
+   */
+  private static void checkShape(JsonNode tree, String what, boolean index) throws JpullException {
+    JsonNode mt = tree.get("mediaType");
+    if (mt != null && mt.isTextual()) {
+      checkMediaType(mt.asText(), what, "mediaType");
     }
-    return t instanceof JacksonException j ? j.getOriginalMessage() : String.valueOf(t.getMessage());
+    if (index) {
+      JsonNode manifests = tree.get("manifests");
+      if (manifests != null && !manifests.isNull()) {
+        checkList(manifests, what, "manifests", MAX_MANIFESTS);
+      }
+    } else {
+      JsonNode config = tree.get("config");
+      if (config != null && !config.isNull()) {
+        checkDescriptor(config, what, "config");
+      }
+      JsonNode layers = tree.get("layers");
+      if (layers != null && !layers.isNull()) {
+        checkList(layers, what, "layers", MAX_LAYERS);
+      }
+    }
+    JsonNode subject = tree.get("subject");
+    if (subject != null && !subject.isNull()) {
+      checkDescriptor(subject, what, "subject");
+    }
+  }
+
+  private static void checkList(JsonNode list, String what, String field, int max) throws JpullException {
+    if (!list.isArray()) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + field + " is not an array");
+    }
+    if (list.size() > max) {
+      throw new JpullException(Kind.VERIFICATION, what + " lists " + list.size() + " " + field
+          + "; at most " + max + " are accepted");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      checkDescriptor(list.get(i), what, field + "[" + i + "]");
+    }
+  }
+
+  private static void checkDescriptor(JsonNode d, String what, String at) throws JpullException {
+    if (!d.isObject()) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + " is not a descriptor object");
+    }
+    JsonNode mt = d.get("mediaType");
+    if (mt != null && !mt.isNull()) {
+      if (!mt.isTextual()) {
+        throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".mediaType is not a string");
+      }
+      checkMediaType(mt.asText(), what, at + ".mediaType");
+    }
+    JsonNode digest = d.get("digest");
+    if (digest == null || !digest.isTextual()) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".digest is "
+          + (digest == null ? "missing" : "not a string"));
+    }
+    try {
+      Digest.parse(digest.asText());
+    } catch (IllegalArgumentException e) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".digest: " + e.getMessage());
+    }
+    JsonNode size = d.get("size");
+    if (size == null) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".size is missing");
+    }
+    if (!size.isIntegralNumber()) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".size is " + describe(size)
+          + ", not an integer");
+    }
+    if (!size.canConvertToLong() || size.asLong() < 0) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".size " + size.asText()
+          + " is out of range (0 to " + Long.MAX_VALUE + ")");
+    }
+  }
+
+  private static void checkMediaType(String mt, String what, String at) throws JpullException {
+    if (!MEDIA_TYPE.matcher(mt).matches()) {
+      throw new JpullException(Kind.VERIFICATION, what + " field " + at + " " + Quoted.of(mt)
+          + " is not a media type (type/subtype)");
+    }
+  }
+
+  /** A JSON value as a message names it: short, and quoted when it is a string. */
+  private static String describe(JsonNode n) {
+    if (n.isTextual()) {
+      return "the string " + Quoted.of(n.asText());
+    }
+    if (n.isNumber()) {
+      String s = n.asText();
+      s = s.length() > 40 ? s.substring(0, 40) + "…" : s;
+      return n.isFloatingPointNumber() ? "a number with a fraction or an exponent (" + s + ")" : s;
+    }
+    return n.isNull() ? "null" : "a" + (n.isArray() ? "n array" : n.isObject() ? "n object" : " " + n.getNodeType()
+        .name().toLowerCase(java.util.Locale.ROOT));
   }
 
   private static boolean isDocumentType(String mt) {

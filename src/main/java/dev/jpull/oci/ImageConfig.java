@@ -3,6 +3,10 @@ package dev.jpull.oci;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JacksonException;
+import dev.jpull.JpullException;
+import dev.jpull.Kind;
+import java.nio.charset.CharacterCodingException;
 import java.util.List;
 import java.util.Map;
 
@@ -43,6 +47,34 @@ public record ImageConfig(
     public RootFs {
       diffIds = diffIds == null ? List.of() : List.copyOf(diffIds);
     }
+  }
+
+  /**
+   * Parses a config's bytes strictly (UTF-8, the mapper's scalar rules, at most {@link Document#MAX_SIZE}
+   * bytes and {@link Document#MAX_LAYERS} diff IDs); a failure is {@link Kind#VERIFICATION} naming the
+   * field.
+   */
+  public static ImageConfig parse(byte[] bytes, Descriptor descriptor) throws JpullException {
+    String what = "config " + descriptor.digest();
+    if (bytes.length > Document.MAX_SIZE) {
+      throw new JpullException(Kind.VERIFICATION, what + " exceeds " + Document.MAX_SIZE + " bytes");
+    }
+    ImageConfig c;
+    try {
+      c = Json.MAPPER.readValue(Json.utf8(bytes), ImageConfig.class);
+    } catch (CharacterCodingException e) {
+      throw new JpullException(Kind.VERIFICATION, what + " is not valid UTF-8 JSON", e);
+    } catch (JacksonException e) {
+      throw new JpullException(Kind.VERIFICATION, what + " is malformed: " + Json.problem(e), e);
+    }
+    if (c == null) {
+      throw new JpullException(Kind.VERIFICATION, what + " is not a JSON object");
+    }
+    if (c.diffIds().size() > Document.MAX_LAYERS) {
+      throw new JpullException(Kind.VERIFICATION, what + " lists " + c.diffIds().size() + " diff IDs; at most "
+          + Document.MAX_LAYERS + " are accepted");
+    }
+    return c;
   }
 
   public Platform platform() {

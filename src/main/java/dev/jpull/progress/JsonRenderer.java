@@ -27,6 +27,18 @@ public final class JsonRenderer implements ProgressListener {
     this.out = out;
   }
 
+  /**
+   * One event as a line; text from the registry (messages, hosts, media types) has its C1 and format
+   * controls escaped too, which Jackson alone leaves raw.
+   */
+  private static String line(ObjectNode n) {
+    try {
+      return Json.terminalWriter().writeValueAsString(n);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("an ObjectNode always serialises", e);
+    }
+  }
+
   @Override
   public synchronized void on(ProgressEvent event) {
     if (terminated) {
@@ -68,7 +80,7 @@ public final class JsonRenderer implements ProgressListener {
       n.put("type", "error").put("code", f.code()).put("kind", f.kind()).put("message", f.message());
     }
     n.put("schema", SCHEMA);
-    out.println(n.toString());
+    out.println(line(n));
     out.flush();
   }
 }

@@ -60,13 +60,9 @@ public final class PlainRenderer implements ProgressListener {
     return hex.length() > 12 ? hex.substring(0, 12) : hex;
   }
 
+  /** Every line may carry registry text (a warning, a host, a reason): escaped, C1 controls included. */
   private void line(String s) {
-    StringBuilder b = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    err.println(b);
+    err.println(dev.jpull.Quoted.text(s));
     err.flush();
   }
 }

@@ -78,8 +78,9 @@ public final class TtyRenderer implements ProgressListener {
     } else if (event instanceof ProgressEvent.Done d) {
       draw();
       // The summary is never cut: scripts and people copy the digest from it.
-      err.println("Digest: " + d.digest());
-      err.println("Status: " + (d.upToDate() ? "Image is up to date for " : "Downloaded newer image for ") + d.ref());
+      err.println(dev.jpull.Quoted.text("Digest: " + d.digest()));
+      err.println(dev.jpull.Quoted.text("Status: " + (d.upToDate() ? "Image is up to date for "
+          : "Downloaded newer image for ") + d.ref()));
       finish();
       return;
     } else if (event instanceof ProgressEvent.Failed) {
@@ -158,13 +159,10 @@ public final class TtyRenderer implements ProgressListener {
     return "[" + "=".repeat(full) + (full < cells ? ">" + " ".repeat(cells - full - 1) : "") + "]";
   }
 
+  /** Escaped (registry text may hold C0 or C1 controls), then cut to the width. */
   private String fit(String s) {
-    StringBuilder b = new StringBuilder();
-    for (int i = 0; i < s.length() && b.length() < width - 1; i++) {
-      char c = s.charAt(i);
-      b.append(c < 0x20 || c == 0x7f ? '?' : c);
-    }
-    return b.toString();
+    String t = dev.jpull.Quoted.text(s);
+    return t.length() < width ? t : t.substring(0, width - 1);
   }
 
 

@@ -10,7 +10,6 @@ import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.ImageConfig;
 import dev.jpull.oci.ImageManifest;
-import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
@@ -103,12 +102,11 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
       throw new JpullException(Kind.UNSUPPORTED, "config " + config.digest() + " has media type "
           + dev.jpull.Quoted.of(config.mediaType()) + ", which is not a container image config");
     }
+    byte[] bytes;
     try (InputStream in = store.open(config.digest())) {
-      byte[] bytes = in.readNBytes(Document.MAX_SIZE + 1);
-      return Json.MAPPER.readValue(Json.utf8(bytes), ImageConfig.class);
-    } catch (com.fasterxml.jackson.core.JacksonException | java.nio.charset.CharacterCodingException e) {
-      throw new JpullException(Kind.VERIFICATION, "config " + config.digest() + " is malformed: " + e.getMessage(), e);
+      bytes = in.readNBytes(Document.MAX_SIZE + 1);
     }
+    return ImageConfig.parse(bytes, config);
   }
 
   /**
