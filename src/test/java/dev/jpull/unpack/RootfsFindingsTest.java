@@ -323,4 +323,29 @@ class RootfsFindingsTest {
     assertEquals(dev.jpull.Kind.VERIFICATION, e.kind());
     assertTrue(e.getMessage().contains("too many levels of symbolic links"), e.getMessage() + chain);
   }
+
+  /** xattrs go through fsetxattr on the entry's descriptor (the old code spawned setfattr per entry). */
+  @Test
+  void xattrsAreSetWithoutAProcessPerEntry() throws Exception {
+    TarBuilder b = new TarBuilder();
+    TarArchiveEntry d = b.entry("d/", TarConstants.LF_DIR);
+    d.setMode(040755);
+    d.addPaxHeader("SCHILY.xattr.user.kind", "dir");
+    b.entry(d, null);
+    TarArchiveEntry f = b.entry("d/f", TarConstants.LF_NORMAL);
+    f.setMode(0100644);
+    f.setSize(1);
+    f.addPaxHeader("SCHILY.xattr.user.kind", "file");
+    b.entry(f, new byte[] {'x'});
+    Rootfs r = rootfs();
+    apply(r, b.build(), 0);
+    r.finish();
+    for (String[] c : new String[][] {{"d", "dir"}, {"d/f", "file"}}) {
+      var view = Files.getFileAttributeView(root.resolve(c[0]),
+          java.nio.file.attribute.UserDefinedFileAttributeView.class, NOFOLLOW);
+      java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(64);
+      view.read("kind", buf);
+      assertEquals(c[1], new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+    }
+  }
 }
