@@ -6,6 +6,8 @@ import dev.jpull.content.LocalContentStore;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
+import dev.jpull.progress.PlainRenderer;
+import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.pull.Puller;
 import dev.jpull.pull.StoredImage;
@@ -51,8 +53,15 @@ final class UnpackCommand implements Callable<Integer> {
           .orElseThrow(() -> new JpullException(Kind.NOT_FOUND, "unpack " + ref + ": the store does not hold every "
               + "blob of this image", "pull it again: jpull pull " + ref, null));
       StoredImage.checkRootfs(image.config(), image.manifest(), image.configDescriptor());
-      // A failure leaves DIR as it was (absent or empty) and reports the layer's own error.
-      Puller.unpackStored(store, image, target, ProgressListener.NONE);
+      // A failure leaves DIR as it was (absent or empty) and reports the layer's own error. Warnings (devices
+      // an ordinary user cannot create, xattrs that cannot be set) reach stderr as in a pull; nothing else does.
+      PlainRenderer plain = new PlainRenderer(System.err);
+      ProgressListener warnings = e -> {
+        if (e instanceof ProgressEvent.Warning) {
+          plain.on(e);
+        }
+      };
+      Puller.unpackStored(store, image, target, warnings);
     }
     spec.commandLine().getOut().println(target);
     spec.commandLine().getOut().flush();
