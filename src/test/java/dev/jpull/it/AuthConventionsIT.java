@@ -124,7 +124,8 @@ class AuthConventionsIT {
     assertEquals(0, r.exit(), r.toString());
     JpullRun.Result missing = pull(jpull, "--authfile", dir.resolve("nope.json").toString());
     assertEquals(2, missing.exit(), missing.toString());
-    assertTrue(missing.stderr().contains("jpull: error: --authfile " + dir.resolve("nope.json")), missing.toString());
+    assertTrue(missing.errorLine().contains("--authfile " + dir.resolve("nope.json") + ": no such file"),
+        missing.toString());
   }
 
   @Test
