@@ -71,6 +71,10 @@ final class PullCommand implements Callable<Integer>, JsonAware {
   @Option(names = "--dry-run", description = "Resolve and print the plan; fetch no blob.")
   boolean dryRun;
 
+  @Option(names = "--allow-foreign-urls", description = "Allow fetching a foreign layer from its descriptor's urls "
+      + "(https only, never loopback, link-local or private addresses); default: layers come from the registry only.")
+  boolean allowForeignUrls;
+
   @Mixin
   RegistryOptions registry;
 
@@ -101,7 +105,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
     boolean unpack = !noUnpack && !dryRun && matcher != null;
     output = Output.create(quiet ? ProgressMode.QUIET : progress, spec.commandLine());
     try (LocalContentStore store = StoreLocation.open(main);
-         RegistryClient client = Wiring.registryClient(main, registry, ref.registry(), output)) {
+         RegistryClient client = Wiring.registryClient(main, registry, ref.registry(), output, allowForeignUrls)) {
       Puller puller = new Puller(client, store, output);
       if (dryRun) {
         new DryRun(client, store, spec.commandLine().getErr()).plan(ref, matcher, puller.resolve(ref));

@@ -78,12 +78,28 @@ final class Redactor {
   }
 
   static String headers(Headers headers) {
+    return headers(headers, Set.of());
+  }
+
+  /**
+   * Headers for a log line: secrets redacted, every value escaped (a server's ESC or C1 byte never reaches
+   * the terminal through --debug).
+   *
+   * @param configured names of the headers hosts.toml adds: all redacted, whatever they are called (an
+   *     {@code X-Api-Key} is as secret as an {@code Authorization})
+   */
+  static String headers(Headers headers, Set<String> configured) {
+    Set<String> extra = new java.util.HashSet<>();
+    configured.forEach(n -> extra.add(n.toLowerCase(Locale.ROOT)));
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < headers.size(); i++) {
       String name = headers.name(i);
       String lower = name.toLowerCase(Locale.ROOT);
       String value = headers.value(i);
-      if (SECRET_HEADERS.contains(lower) || lower.contains("token") || lower.contains("secret")) {
+      if (SECRET_HEADERS.contains(lower) || extra.contains(lower) || lower.contains("token")
+          || lower.contains("secret") || (lower.contains("auth") && !lower.endsWith("authenticate"))
+          || lower.contains("key")
+          || lower.contains("password")) {
         int space = value.indexOf(' ');
         // Keep the scheme ("Bearer", "Basic") so --debug still shows which auth was used.
         value = (space > 0 && lower.endsWith("authorization") ? value.substring(0, space + 1) : "") + REDACTED;
@@ -95,7 +111,7 @@ final class Redactor {
       if (b.length() > 0) {
         b.append("; ");
       }
-      b.append(name).append(": ").append(value);
+      b.append(name).append(": ").append(dev.jpull.Quoted.of(value));
     }
     return b.toString();
   }

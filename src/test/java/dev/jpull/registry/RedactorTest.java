@@ -53,8 +53,8 @@ class RedactorTest {
     for (String secret : new String[] {"eyJsecret", "cHJveHk6cHc=", "session=abc", "s3cr3t", "t0k"}) {
       assertFalse(out.contains(secret), secret + " leaked in " + out);
     }
-    assertTrue(out.contains("Authorization: Bearer REDACTED"), out);
-    assertTrue(out.contains("Content-Type: application/json"), out);
+    assertTrue(out.contains("Authorization: \"Bearer REDACTED\""), out);
+    assertTrue(out.contains("Content-Type: \"application/json\""), out);
     assertTrue(out.contains("last=b"), out);
   }
 }
