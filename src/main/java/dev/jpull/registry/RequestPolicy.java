@@ -54,16 +54,31 @@ final class RequestPolicy {
    * What a request may reach: the lowest address class allowed, whether https is required, and the kind of
    * error a refusal is (a refused realm is an authorization failure, exit 4).
    *
-   * @param floor null for a configured host (allowed whatever its class)
+   * @param floor the class of what the namer resolved to (null for a configured host: allowed anywhere); a
+   *     target named by DNS must resolve at least this public
+   * @param literalFloor the class the namer claims by its name: its own class when it is an IP literal or
+   *     {@code localhost}, public for a DNS name (a host called {@code registry.test} is judged by its name as
+   *     remote, wherever it resolves); a target given as an IP literal must be at least this public, so a
+   *     DNS-named registry can never send jpull to {@code 127.0.0.1} or {@code 10.0.0.1} by number (HOSTILE D6)
    */
-  record Permit(AddressClass floor, boolean httpsOnly, Kind refusal) {
+  record Permit(AddressClass floor, AddressClass literalFloor, boolean httpsOnly, Kind refusal) {
     /** A host the user configured: any address; what it redirects to must be as public as it is. */
-    static final Permit CONFIGURED = new Permit(null, false, Kind.NETWORK);
+    static final Permit CONFIGURED = new Permit(null, null, false, Kind.NETWORK);
     /** A foreign layer URL: https, public addresses only, on every hop. */
-    static final Permit FOREIGN = new Permit(AddressClass.PUBLIC, true, Kind.NETWORK);
+    static final Permit FOREIGN = new Permit(AddressClass.PUBLIC, AddressClass.PUBLIC, true, Kind.NETWORK);
 
-    Permit withFloor(AddressClass f) {
-      return new Permit(f, httpsOnly, refusal);
+    /** The permit for what {@code this} hop (of these classes) names next: never lower than before. */
+    Permit after(AddressClass resolved, AddressClass claimed) {
+      return new Permit(max(floor, resolved), max(literalFloor, claimed), httpsOnly, refusal);
+    }
+
+    private static AddressClass max(AddressClass a, AddressClass b) {
+      return a == null ? b : b == null ? a : a.compareTo(b) >= 0 ? a : b;
+    }
+
+    boolean unrestricted() {
+      return (floor == null || floor == AddressClass.LOOPBACK)
+          && (literalFloor == null || literalFloor == AddressClass.LOOPBACK);
     }
   }
 
@@ -176,21 +191,37 @@ final class RequestPolicy {
     if (permit.httpsOnly() && !url.isHttps()) {
       throw refuse(permit, what + ": refusing " + Redactor.url(url) + ": only https is allowed");
     }
-    if (permit.floor() == null || permit.floor() == AddressClass.LOOPBACK) {
-      return permit; // a configured host, or a floor every address meets: no lookup needed
+    if (permit.unrestricted()) {
+      return permit; // a configured host, or floors every address meets: no lookup needed
     }
     AddressClass c = classOf(url.host());
-    if (!c.atLeast(permit.floor())) {
+    boolean literal = isLiteral(url.host());
+    AddressClass floor = literal ? permit.literalFloor() : permit.floor();
+    if (floor != null && !c.atLeast(floor)) {
       throw refuse(permit, what + ": refusing " + Redactor.url(url) + ": it points at a " + c.describe()
-          + " address, more internal than the " + permit.floor().describe() + " host that sent jpull there");
+          + " address, more internal than the " + floor.describe() + " host that sent jpull there");
     }
-    return permit.withFloor(c);
+    return permit.after(c, literal ? c : AddressClass.PUBLIC);
+  }
+
+  /** True for a host given by number or as {@code localhost}: judged by what it says, not by a lookup. */
+  static boolean isLiteral(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    String lower = h.toLowerCase(Locale.ROOT);
+    return h.contains(":") || IPV4.matcher(h).matches() || lower.equals("localhost") || lower.endsWith(".localhost")
+        || NUMERIC_LABEL.matcher(lower.substring(lower.lastIndexOf('.') + 1)).matches();
+  }
+
+  /** The permit for what a configured host or a realm's registry at {@code host} names. */
+  private Permit namedBy(String host, boolean httpsOnly, Kind refusal) {
+    AddressClass c = classOf(host);
+    return new Permit(c, isLiteral(host) ? c : AddressClass.PUBLIC, httpsOnly, refusal);
   }
 
   /** Checks the address a hop actually connected to (no proxy in between) against the hop's permit. */
   void checkConnected(InetAddress connected, HttpUrl url, Permit permit, String what) throws JpullException {
     if (permit.floor() == null || permit.floor() == AddressClass.LOOPBACK) {
-      return;
+      return; // the literal floor was judged on the literal itself, which is what was connected to
     }
     AddressClass c = classOf(connected);
     if (!c.atLeast(permit.floor())) {
@@ -204,7 +235,7 @@ final class RequestPolicy {
    * as public as {@code url}. A configured host's own class is computed here, only when it redirects.
    */
   Permit redirectFrom(HttpUrl url, Permit checked) {
-    return checked.floor() == null ? checked.withFloor(classOf(url.host())) : checked;
+    return checked.floor() == null ? namedBy(url.host(), checked.httpsOnly(), checked.refusal()) : checked;
   }
 
   /**
@@ -221,7 +252,7 @@ final class RequestPolicy {
 
   /** The permit of a token request whose realm {@code registryUrl} named. */
   Permit realmPermit(HttpUrl registryUrl) {
-    return new Permit(classOf(registryUrl.host()), false, Kind.UNAUTHORIZED);
+    return namedBy(registryUrl.host(), false, Kind.UNAUTHORIZED);
   }
 
   /** Realm checks that need no lookup: scheme, userinfo, a parsable URL. */

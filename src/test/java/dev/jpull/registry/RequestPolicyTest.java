@@ -89,7 +89,7 @@ class RequestPolicyTest {
   })
   void aDerivedUrlMoreInternalThanItsNamerIsRefused(String target, AddressClass namer) {
     JpullException e = assertThrows(JpullException.class,
-        () -> policy.check(HttpUrl.get(target), new Permit(namer, false, Kind.NETWORK), "follow"));
+        () -> policy.check(HttpUrl.get(target), new Permit(namer, namer, false, Kind.NETWORK), "follow"));
     assertEquals(Kind.NETWORK, e.kind());
   }
 
@@ -100,7 +100,7 @@ class RequestPolicyTest {
       "https://127.0.0.1/, LOOPBACK", "https://cdn.test/, LOOPBACK",
   })
   void aDerivedUrlAsPublicOrMoreIsAllowed(String target, AddressClass namer) throws JpullException {
-    policy.check(HttpUrl.get(target), new Permit(namer, false, Kind.NETWORK), "follow");
+    policy.check(HttpUrl.get(target), new Permit(namer, namer, false, Kind.NETWORK), "follow");
   }
 
   @Test
@@ -175,6 +175,27 @@ class RequestPolicyTest {
   })
   void allowsRealm(String realm, String registry) throws JpullException {
     assertEquals(HttpUrl.get(realm), realm(realm, registry));
+  }
+
+  /** HOSTILE D6 where {@code registry.test} really resolves to loopback (as in a hosts-file test setup). */
+  @Test
+  void aDnsNamedRegistryOnLoopbackMayNotNameAnInternalLiteralRealm() throws JpullException {
+    RequestPolicy onLoopback = new RequestPolicy(h -> List.of(InetAddress.getByAddress(h, new byte[] {127, 0, 0, 1})),
+        null);
+    HttpUrl reg = HttpUrl.get("https://registry.test:5000/v2/");
+    for (String realm : List.of("https://127.0.0.1:9999/", "https://[::1]/", "https://10.0.0.1/",
+        "https://169.254.169.254/latest/meta-data/", "https://0.0.0.0/", "https://localhost:9999/")) {
+      JpullException e = assertThrows(JpullException.class,
+          () -> onLoopback.realm(realm, reg, onLoopback.realmPermit(reg)), realm);
+      assertEquals(Kind.UNAUTHORIZED, e.kind());
+    }
+    assertEquals(HttpUrl.get("https://auth.test/t"), onLoopback.realm("https://auth.test/t", reg,
+        onLoopback.realmPermit(reg)), "a realm named by DNS, resolving where the registry does, is fine");
+    assertEquals(HttpUrl.get("https://registry.test:5001/t"), onLoopback.realm("https://registry.test:5001/t", reg,
+        onLoopback.realmPermit(reg)));
+    HttpUrl literal = HttpUrl.get("https://127.0.0.1:5000/v2/");
+    assertEquals(HttpUrl.get("https://127.0.0.1:5001/t"), onLoopback.realm("https://127.0.0.1:5001/t", literal,
+        onLoopback.realmPermit(literal)), "a loopback registry may use a realm on loopback");
   }
 
   @Test
