@@ -111,9 +111,34 @@ final class Redactor {
       if (b.length() > 0) {
         b.append("; ");
       }
-      b.append(name).append(": ").append(dev.jpull.Quoted.of(value));
+      b.append(name).append(": ").append(escaped(value));
     }
     return b.toString();
+  }
+
+  /**
+   * The value with every character {@link dev.jpull.Quoted} escapes (controls, C1 included) escaped as it
+   * does, and nothing else changed: Quoted decides what is unsafe, this only keeps the line unquoted and
+   * whole. (A whole-text form of Quoted would replace this loop.)
+   */
+  static String escaped(String value) {
+    StringBuilder b = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      String q = c == '"' || c == '\\' || Character.isSurrogate(c) ? null : dev.jpull.Quoted.of(String.valueOf(c));
+      boolean unsafe = q != null && q.length() != 3;
+      if (unsafe && b == null) {
+        b = new StringBuilder(value.length() + 16).append(value, 0, i);
+      }
+      if (b != null) {
+        if (unsafe) {
+          b.append(q, 1, q.length() - 1);
+        } else {
+          b.append(c);
+        }
+      }
+    }
+    return b == null ? value : b.toString();
   }
 
   /** A realm is a URL the registry chose: its query is redacted like any other URL's. */

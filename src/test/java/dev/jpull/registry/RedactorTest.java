@@ -53,8 +53,18 @@ class RedactorTest {
     for (String secret : new String[] {"eyJsecret", "cHJveHk6cHc=", "session=abc", "s3cr3t", "t0k"}) {
       assertFalse(out.contains(secret), secret + " leaked in " + out);
     }
-    assertTrue(out.contains("Authorization: \"Bearer REDACTED\""), out);
-    assertTrue(out.contains("Content-Type: \"application/json\""), out);
+    assertTrue(out.contains("Authorization: Bearer REDACTED"), out);
+    assertTrue(out.contains("Content-Type: application/json"), out);
     assertTrue(out.contains("last=b"), out);
+  }
+
+  @Test
+  void headerValuesAreEscapedNotQuoted() {
+    okhttp3.Headers h = new okhttp3.Headers.Builder().addUnsafeNonAscii("X-Note", "a\u009b31m b")
+        .add("Etag", "\"sha256:abc\"").build();
+    String out = Redactor.headers(h);
+    assertTrue(out.contains("X-Note: a\\x9b31m b"), out);
+    assertTrue(out.contains("Etag: \"sha256:abc\""), out);
+    assertFalse(out.contains("\u009b"), out);
   }
 }
