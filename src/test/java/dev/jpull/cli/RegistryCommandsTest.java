@@ -84,8 +84,15 @@ class RegistryCommandsTest {
     options.username = "bob";
     Main main = new Main();
     main.hostsDir = dir;
-    dev.jpull.JpullException e = org.junit.jupiter.api.Assertions.assertThrows(dev.jpull.JpullException.class,
-        () -> Wiring.registryClient(main, options, "127.0.0.1:" + server.getPort(), Output.silent()));
+    InputStream old = System.in;
+    System.setIn(new java.io.ByteArrayInputStream(new byte[0])); // never the test JVM's own stdin
+    dev.jpull.JpullException e;
+    try {
+      e = org.junit.jupiter.api.Assertions.assertThrows(dev.jpull.JpullException.class,
+          () -> Wiring.registryClient(main, options, "127.0.0.1:" + server.getPort(), Output.silent()));
+    } finally {
+      System.setIn(old);
+    }
     assertEquals(dev.jpull.Kind.INVALID_INPUT, e.kind());
     assertTrue(e.getMessage().contains("--password-stdin"), e.getMessage());
   }
