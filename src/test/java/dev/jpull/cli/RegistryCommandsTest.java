@@ -85,7 +85,8 @@ class RegistryCommandsTest {
     Main main = new Main();
     main.hostsDir = dir;
     InputStream old = System.in;
-    System.setIn(new java.io.ByteArrayInputStream(new byte[0])); // never the test JVM's own stdin
+    // A password is there to be read, and must not be: never the test JVM's own stdin either.
+    System.setIn(new java.io.ByteArrayInputStream("pw\n".getBytes(StandardCharsets.UTF_8)));
     dev.jpull.JpullException e;
     try {
       e = org.junit.jupiter.api.Assertions.assertThrows(dev.jpull.JpullException.class,
