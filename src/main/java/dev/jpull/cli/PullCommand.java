@@ -84,6 +84,10 @@ final class PullCommand implements Callable<Integer>, JsonAware {
       description = "Pull every image of lock file FILE, in parallel, each exactly as locked.")
   Path fromLock;
 
+  @Option(names = "--allow-foreign-urls", description = "Allow fetching a foreign layer from its descriptor's urls "
+      + "(https only, never loopback, link-local or private addresses); default: layers come from the registry only.")
+  boolean allowForeignUrls;
+
   @Mixin
   RegistryOptions registry;
 
@@ -123,7 +127,7 @@ final class PullCommand implements Callable<Integer>, JsonAware {
     }
     output = Output.create(quiet ? ProgressMode.QUIET : progress, spec.commandLine());
     try (LocalContentStore store = StoreLocation.open(main);
-         RegistryClient client = Wiring.registryClient(main, registry, ref.registry(), output)) {
+         RegistryClient client = Wiring.registryClient(main, registry, ref.registry(), output, allowForeignUrls)) {
       Puller puller = new Puller(client, store, output);
       if (dryRun) {
         new DryRun(client, store, spec.commandLine().getErr()).plan(ref, matcher, puller.resolve(ref));

@@ -2,6 +2,7 @@ package dev.jpull.cli;
 
 import dev.jpull.reference.Reference;
 import dev.jpull.registry.RegistryClient;
+import dev.jpull.registry.TagList;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,12 +29,36 @@ final class TagsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (RegistryClient client = Wiring.registryClient(main, registry, repo.registry(), Output.silent())) {
-      for (String tag : client.tags(repo)) {
-        spec.commandLine().getOut().println(tag);
-      }
+    java.io.PrintWriter out = spec.commandLine().getOut();
+    Output warnings = Output.silent();
+    TagList result;
+    try (RegistryClient client = Wiring.registryClient(main, registry, repo.registry(), warnings)) {
+      // Each page is printed (and flushed) before the next is asked for: a later failure keeps what was shown.
+      result = client.tags(repo, new RegistryClient.TagSink() {
+        @Override
+        public void accept(String tag) {
+          out.println(tag);
+        }
+
+        @Override
+        public void pageDone() {
+          out.flush();
+        }
+      });
+    } finally {
+      out.flush();
     }
-    spec.commandLine().getOut().flush();
+    if (result.invalid() > 0) {
+      warnings.warn(result.invalid() + " tag" + (result.invalid() == 1 ? "" : "s") + " of " + repo.name()
+          + " left out: not valid tag names ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})");
+    }
+    if (result.omitted() > 0) {
+      warnings.warn(result.omitted() + " more tag" + (result.omitted() == 1 ? "" : "s") + " of " + repo.name()
+          + " left out after the first " + result.listed());
+    }
+    if (result.truncated()) {
+      warnings.warn("the tag list of " + repo.name() + " has more pages than jpull reads; the rest were not listed");
+    }
     return 0;
   }
 }

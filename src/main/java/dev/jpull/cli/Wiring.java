@@ -20,6 +20,16 @@ final class Wiring {
   private Wiring() {}
 
   static RegistryClient registryClient(Main main, RegistryOptions options, String registry, ProgressListener listener) throws IOException {
+    return registryClient(main, options, registry, listener, false);
+  }
+
+  static RegistryClient registryClient(Main main, RegistryOptions options, String registry, ProgressListener listener,
+      boolean allowForeignUrls) throws IOException {
+    if (options.username != null && !options.passwordStdin) {
+      // Never read a secret from stdin unasked: a script piping data in would send it as a password.
+      throw new JpullException(Kind.INVALID_INPUT, "--username needs --password-stdin",
+          "pass the password on standard input with --password-stdin, or use `jpull login " + registry + "`", null);
+    }
     Map<String, String> env = System.getenv();
     Path home = Home.get();
     HostsDirectory hosts = HostsDirectory.fromEnvironment(main.hostsDir, env, home,
@@ -36,6 +46,7 @@ final class Wiring {
         .credentials(keychain)
         .attempts(Math.max(0, options.retries) + 1)
         .listener(listener)
+        .allowForeignUrls(allowForeignUrls)
         .build();
   }
 

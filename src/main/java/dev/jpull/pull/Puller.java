@@ -215,6 +215,7 @@ public final class Puller {
       // The config is fetched and checked before any layer, so a malformed image fails before the big
       // downloads start (moby errRootFSMismatch), and the unpacker knows the diff IDs early.
       Descriptor configDesc = kids.get(0);
+      StoredImage.checkConfigDescriptor(configDesc); // sizes before bytes: an oversized config is never requested
       landed.handle(configDesc);
       ImageConfig config = StoredImage.readConfig(store, configDesc);
       Document doc = Handlers.read(store, d);

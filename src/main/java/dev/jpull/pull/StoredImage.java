@@ -93,15 +93,24 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
         + MAX_INDEX_DEPTH + " levels)");
   }
 
-  /** Reads and validates a stored config (bounded, strict JSON, rootfs shape checked by the caller). */
-  public static ImageConfig readConfig(Provider store, Descriptor config) throws IOException {
-    if (config.size() > Document.MAX_SIZE) {
-      throw new JpullException(Kind.VERIFICATION, "config " + config.digest() + " exceeds " + Document.MAX_SIZE + " bytes");
+  /**
+   * Checks what a manifest declares about its config before a byte of it is requested: a media type that is
+   * not a container config, or a size over the limit (or none at all), gets no request.
+   */
+  public static void checkConfigDescriptor(Descriptor config) throws JpullException {
+    if (config.size() > Document.MAX_SIZE || config.size() <= 0) {
+      throw new JpullException(Kind.VERIFICATION, "config " + config.digest() + " is declared as " + config.size()
+          + " bytes; a config is 1 to " + Document.MAX_SIZE + " bytes");
     }
     if (!MediaTypes.isConfig(config.mediaType())) {
       throw new JpullException(Kind.UNSUPPORTED, "config " + config.digest() + " has media type "
           + dev.jpull.Quoted.of(config.mediaType()) + ", which is not a container image config");
     }
+  }
+
+  /** Reads and validates a stored config (bounded, strict JSON, rootfs shape checked by the caller). */
+  public static ImageConfig readConfig(Provider store, Descriptor config) throws IOException {
+    checkConfigDescriptor(config);
     byte[] bytes;
     try (InputStream in = store.open(config.digest())) {
       bytes = in.readNBytes(Document.MAX_SIZE + 1);

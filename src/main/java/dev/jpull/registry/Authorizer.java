@@ -36,12 +36,14 @@ final class Authorizer {
   private record TokenKey(String origin, String realm, String service, List<String> scopes, String identity) {}
 
   private final TokenClient tokens;
+  private final RequestPolicy policy;
   private final LongSupplier clock;
   private final Map<String, Challenge> challenges = new ConcurrentHashMap<>();
   private final Map<TokenKey, TokenClient.Token> cache = new ConcurrentHashMap<>();
 
-  Authorizer(TokenClient tokens, LongSupplier clock) {
+  Authorizer(TokenClient tokens, RequestPolicy policy, LongSupplier clock) {
     this.tokens = tokens;
+    this.policy = policy;
     this.clock = clock;
   }
 
@@ -123,10 +125,12 @@ final class Authorizer {
 
   private TokenClient.Token fetch(Endpoint ep, Challenge bearer, TokenKey key, Transport.Context ctx)
       throws IOException {
-    HttpUrl realm = RealmPolicy.validate(bearer.param("realm"), ep.base());
     TokenClient.Token t;
     try {
-      t = tokens.fetch(ep, realm, bearer.param("service"), key.scopes(), ctx);
+      // The realm (and every hop it redirects to) must be at least as public as the registry that named it.
+      RequestPolicy.Permit permit = policy.realmPermit(ep.base());
+      HttpUrl realm = policy.realm(bearer.param("realm"), ep.base(), permit);
+      t = tokens.fetch(ep, realm, permit, bearer.param("service"), key.scopes(), ctx);
     } catch (dev.jpull.JpullException e) {
       if (e.getMessage() != null && !e.getMessage().startsWith(ctx.action())) {
         throw e.withContext(ctx.action());

@@ -47,8 +47,15 @@ final class Manifests {
         Digest served = parseDigest(head.header("Docker-Content-Digest"));
         long size = parseLength(head.header("Content-Length"));
         Digest d = ref.digest() != null ? ref.digest() : served;
-        if (d != null && size > 0 && size <= Document.MAX_SIZE) {
-          return new Resolution(new Descriptor(type, d, size), ep.name());
+        // Without a manifest or index type the HEAD says nothing about what the bytes are (an empty or
+        // generic Content-Type would make the root a childless "blob"): GET and type it from its body.
+        boolean typed = MediaTypes.isManifest(type) || MediaTypes.isIndex(type);
+        if (typed && d != null && size > 0 && size <= Document.MAX_SIZE) {
+          return new Resolution(new Descriptor(type, d, size), ep.name(), ref.digest() == null);
+        }
+        if (!typed) {
+          client.log().log(action + " at " + ep.name() + ": HEAD gave Content-Type "
+              + dev.jpull.Quoted.of(head.header("Content-Type")) + ", not a manifest type; fetching the manifest");
         }
       }
     }
@@ -58,7 +65,7 @@ final class Manifests {
       }
       String type = MediaTypes.normalize(get.header("Content-Type"));
       refuseSchema1(type);
-      byte[] bytes = read(get, action, ref.digest());
+      byte[] bytes = read(get, action, ref.digest(), Document.MAX_SIZE);
       Digest computed = OkHttpRegistryClient.digestOf(ref.digest(), bytes);
       if (ref.digest() != null && !computed.equals(ref.digest())) {
         throw mismatch(action, ref.digest(), computed);
@@ -73,18 +80,37 @@ final class Manifests {
     }
   }
 
-  Document fetch(Descriptor desc) throws IOException {
+  /**
+   * GETs a document by digest.
+   *
+   * @param namedByHead the digest came from a HEAD's {@code Docker-Content-Digest} for {@link #ref}'s tag:
+   *     when the registry cannot serve it by digest, the tag is fetched and its bytes must hash to it
+   *     (a lying header is exit 7, never "not found")
+   */
+  Document fetch(Descriptor desc, boolean namedByHead) throws IOException {
     String action = "fetch manifest " + desc.digest() + " of " + ref.name();
     Transport.Context ctx = new Transport.Context(action, desc.digest().toString(), ep.name());
+    checkDeclaredSize(desc, action);
     HttpUrl url = client.url(ep, ref.repository(), "manifests", desc.digest().toString());
     Map<String, String> headers = Map.of("Accept", OkHttpRegistryClient.MANIFEST_ACCEPT,
         "Accept-Encoding", "identity");
-    try (Response r = client.exchange(ep, "GET", url, headers, OkHttpRegistryClient.scopes(ref), ctx)) {
+    Response first = client.exchange(ep, "GET", url, headers, OkHttpRegistryClient.scopes(ref), ctx);
+    if (first.code() == 404 && namedByHead && ref.tag() != null) {
+      first.close();
+      action = "fetch manifest " + desc.digest() + " of " + ref + " (by tag: the registry named the digest but "
+          + "cannot serve it)";
+      ctx = new Transport.Context(action, desc.digest().toString(), ep.name());
+      client.log().log(action);
+      first = client.exchange(ep, "GET", client.url(ep, ref.repository(), "manifests", ref.tag()), headers,
+          OkHttpRegistryClient.scopes(ref), ctx);
+    }
+    try (Response r = first) {
       if (r.code() != 200) {
         throw ErrorResponse.of(r, action, ep.name(), ep.registry(), ep.hasCredentials());
       }
-      byte[] bytes = read(r, action, desc.digest());
-      if (desc.size() > 0 && bytes.length != desc.size()) {
+      byte[] bytes = read(r, action, desc.digest(), (int) desc.size());
+      // Size 0 is no manifest at all: a missing "size" never skips this check.
+      if (bytes.length != desc.size()) {
         throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": manifest verification failed for "
             + "digest " + desc.digest() + ": size " + bytes.length + ", want " + desc.size());
       }
@@ -96,21 +122,33 @@ final class Manifests {
     }
   }
 
+  /** A document declared larger than the limit gets no request at all. */
+  private void checkDeclaredSize(Descriptor desc, String action) throws JpullException {
+    if (desc.size() > Document.MAX_SIZE || desc.size() <= 0) {
+      throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": the manifest is declared as "
+          + desc.size() + " bytes; a manifest is 1 to " + Document.MAX_SIZE + " bytes, so it was not requested");
+    }
+  }
+
   private JpullException mismatch(String action, Digest want, Digest got) {
     return new JpullException(Kind.VERIFICATION, action + " at " + ep.name()
         + ": manifest verification failed for digest " + want + ": got " + got);
   }
 
-  /** Refuses more than {@link Document#MAX_SIZE} before reading when declared, else after limit+1 bytes. */
-  private byte[] read(Response r, String action, Digest digest) throws IOException {
+  /**
+   * Refuses more than {@code limit} bytes ({@link Document#MAX_SIZE}, or the descriptor's size when known)
+   * before reading when the length is declared, else after limit+1 bytes.
+   */
+  private byte[] read(Response r, String action, Digest digest, int limit) throws IOException {
     long declared = r.body().contentLength();
     String what = action + " at " + ep.name() + ": manifest " + (digest == null ? "" : digest + " ")
-        + "exceeds " + Document.MAX_SIZE + " bytes";
-    if (declared > Document.MAX_SIZE) {
+        + "exceeds " + (limit == Document.MAX_SIZE ? Document.MAX_SIZE + " bytes" : "its declared size of " + limit
+        + " bytes");
+    if (declared > limit) {
       throw new JpullException(Kind.VERIFICATION, what + " (Content-Length " + declared + ")");
     }
     try {
-      return Bodies.readAtMost(r.body().byteStream(), Document.MAX_SIZE);
+      return Bodies.readAtMost(r.body().byteStream(), limit);
     } catch (Bodies.TooLarge e) {
       throw new JpullException(Kind.VERIFICATION, what);
     }

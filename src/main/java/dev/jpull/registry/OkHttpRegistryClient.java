@@ -42,15 +42,22 @@ public final class OkHttpRegistryClient implements RegistryClient {
   private final Transport transport;
   private final Authorizer authorizer;
   private final DebugLog log;
+  private final boolean allowForeignUrls;
+  private final long maxTags;
   private final Map<String, Optional<Credentials>> credentialCache = new ConcurrentHashMap<>();
+  /** Root digests a HEAD named for a tag: fetching one the registry then cannot serve falls back to the tag. */
+  private final Map<String, Digest> headResolved = new ConcurrentHashMap<>();
 
   private OkHttpRegistryClient(Builder b) {
     this.hosts = b.hosts;
     this.credentials = b.credentials;
     this.log = b.debugSink == null ? DebugLog.slf4j() : DebugLog.to(b.debugSink);
+    this.allowForeignUrls = b.allowForeignUrls;
+    this.maxTags = b.maxTags;
+    RequestPolicy policy = new RequestPolicy(b.dns, b.classifier);
     this.transport = new Transport(new Transport.Options(b.connectTimeout, b.readTimeout, b.attempts, b.maxRetryAfter,
-        b.backoffBase, b.dns, b.userAgent, b.environment), b.listener, log);
-    this.authorizer = new Authorizer(new TokenClient(transport, b.clock), b.clock);
+        b.backoffBase, b.dns, b.userAgent, b.environment), policy, b.listener, log);
+    this.authorizer = new Authorizer(new TokenClient(transport, b.clock), policy, b.clock);
   }
 
   public static Builder builder(HostResolver hosts) {
@@ -60,27 +67,35 @@ public final class OkHttpRegistryClient implements RegistryClient {
   @Override
   public Resolution resolve(Reference ref) throws IOException {
     RegistryHost.Capability cap = ref.digest() != null ? RegistryHost.Capability.PULL : RegistryHost.Capability.RESOLVE;
-    return onHosts(ref.registry(), cap, "resolve " + ref, ep -> new Manifests(this, ep, ref).resolve());
+    Resolution r = onHosts(ref.registry(), cap, "resolve " + ref, ep -> new Manifests(this, ep, ref).resolve());
+    if (r.fromHead() && ref.digest() == null) {
+      headResolved.put(ref.toString(), r.descriptor().digest());
+    }
+    return r;
   }
 
   @Override
   public Document manifest(Reference ref, Descriptor descriptor) throws IOException {
+    boolean named = descriptor.digest().equals(headResolved.get(ref.toString()));
     return onHosts(ref.registry(), RegistryHost.Capability.PULL, "fetch manifest " + descriptor.digest(),
-        ep -> new Manifests(this, ep, ref).fetch(descriptor));
+        ep -> new Manifests(this, ep, ref).fetch(descriptor, named));
   }
 
   @Override
   public BlobStream blob(Reference ref, Descriptor descriptor, long offset) throws IOException {
     String action = "fetch blob " + descriptor.digest() + " of " + ref.name();
-    if (MediaTypes.isForeignLayer(descriptor.mediaType())) {
+    if (MediaTypes.isForeignLayer(descriptor.mediaType()) && !descriptor.urls().isEmpty() && !allowForeignUrls) {
+      log.log(action + ": not using the layer's foreign URLs (--allow-foreign-urls not given); asking the registry");
+    }
+    if (MediaTypes.isForeignLayer(descriptor.mediaType()) && allowForeignUrls) {
       for (String u : descriptor.urls()) {
         HttpUrl url = HttpUrl.parse(u);
-        if (url == null) {
-          log.log(action + ": skipping foreign URL " + Redactor.url(u) + " (only http and https)");
+        if (url == null || !url.isHttps()) {
+          log.log(action + ": skipping foreign URL " + Redactor.url(u) + " (only https)");
           continue;
         }
         try {
-          return openBlob(foreignSource(url, action, descriptor), descriptor, offset,
+          return openBlob(foreignSource(url, foreignTls(ref.registry()), action, descriptor), descriptor, offset,
               new Transport.Context(action, descriptor.digest().toString(), url.host()), false);
         } catch (JpullException e) {
           if (e.kind() == Kind.CANCELLED || transport.cancelled()) {
@@ -107,14 +122,32 @@ public final class OkHttpRegistryClient implements RegistryClient {
     });
   }
 
-  /** Foreign layer URLs get no credentials, ever: not even after a 401 (CVE-2020-15157). */
-  private BlobBody.Source foreignSource(HttpUrl url, String action, Descriptor d) {
+  /**
+   * A foreign URL is verified against the system's CAs and the CAs configured for the registry (as its token
+   * realm is), never with the registry's client certificate or skip_verify.
+   */
+  private RegistryHost.Tls foreignTls(String registry) throws IOException {
+    List<java.nio.file.Path> cas = new ArrayList<>();
+    for (RegistryHost h : hosts.hosts(registry)) {
+      if (!h.mirror()) {
+        cas.addAll(h.tls().caCertificates());
+      }
+    }
+    return new RegistryHost.Tls(true, cas, List.of());
+  }
+
+  /**
+   * Foreign layer URLs get no credentials, ever: not even after a 401 (CVE-2020-15157); and only https to
+   * public addresses, on every hop ({@link RequestPolicy.Permit#FOREIGN}).
+   */
+  private BlobBody.Source foreignSource(HttpUrl url, RegistryHost.Tls tls, String action, Descriptor d) {
     Transport.Context ctx = new Transport.Context(action, d.digest().toString(), url.host());
     return offset -> {
       Request.Builder rb = new Request.Builder().url(url).get()
-          .tag(Transport.Binding.class, new Transport.Binding("", null, Map.of()));
+          .tag(Transport.Binding.class, new Transport.Binding("", null, Map.of()))
+          .tag(RequestPolicy.Permit.class, RequestPolicy.Permit.FOREIGN);
       blobHeaders(offset).forEach(rb::header);
-      Response r = transport.send(rb.build(), RegistryHost.Tls.SYSTEM, true, ctx);
+      Response r = transport.send(rb.build(), tls, true, ctx);
       if (r.code() == 200 || r.code() == 206 || r.code() == 416) {
         return r;
       }
@@ -137,9 +170,22 @@ public final class OkHttpRegistryClient implements RegistryClient {
   }
 
   @Override
-  public List<String> tags(Reference repository) throws IOException {
+  public TagList tags(Reference repository, TagSink sink) throws IOException {
+    java.util.concurrent.atomic.AtomicLong passed = new java.util.concurrent.atomic.AtomicLong();
+    TagSink counting = new TagSink() {
+      @Override
+      public void accept(String tag) throws IOException {
+        passed.incrementAndGet();
+        sink.accept(tag);
+      }
+
+      @Override
+      public void pageDone() throws IOException {
+        sink.pageDone();
+      }
+    };
     return onHosts(repository.registry(), RegistryHost.Capability.RESOLVE, "list tags of " + repository.name(),
-        ep -> new TagLister(this, ep, repository).list());
+        ep -> new TagLister(this, ep, repository, maxTags).list(counting), () -> passed.get() == 0);
   }
 
   /**
@@ -151,8 +197,11 @@ public final class OkHttpRegistryClient implements RegistryClient {
     List<RegistryHost> all = hosts.hosts(registry);
     RegistryHost upstream = all.stream().filter(h -> !h.mirror()).reduce((a, b) -> b)
         .orElseThrow(() -> new JpullException(Kind.INVALID_INPUT, "log in to " + registry + ": no upstream host"));
-    Endpoint ep = new Endpoint(upstream, registry, c);
+    Endpoint ep = Endpoint.of(upstream, registry, c);
     Transport.Context ctx = new Transport.Context("log in to " + registry, null, ep.name());
+    if (ep.withheld()) {
+      throw withheld(ep, ctx);
+    }
     HttpUrl url = apiRoot(ep).addPathSegment("").build();
     Response r = exchange(ep, "GET", url, Map.of(), List.of(), ctx);
     try (r) {
@@ -205,11 +254,16 @@ public final class OkHttpRegistryClient implements RegistryClient {
     Authorizer.Round round = authorizer.start(ep, scopes, ctx);
     while (true) {
       Request.Builder rb = new Request.Builder().url(url).method(method, null)
-          .tag(Transport.Binding.class, new Transport.Binding(ep.origin(), round.header, ep.host().headers()));
+          .tag(Transport.Binding.class, new Transport.Binding(ep.origin(), round.header, ep.host().headers()))
+          .tag(RequestPolicy.Permit.class, RequestPolicy.Permit.CONFIGURED);
       headers.forEach(rb::header);
       Response r = transport.send(rb.build(), ep.host().tls(), true, attempts, ctx);
       if (r.code() != 401 || !Transport.origin(r.request().url()).equals(ep.origin())) {
         return r;
+      }
+      if (ep.withheld()) {
+        r.close();
+        throw withheld(ep, ctx);
       }
       boolean again;
       try {
@@ -223,6 +277,17 @@ public final class OkHttpRegistryClient implements RegistryClient {
       }
       r.close();
     }
+  }
+
+  /** The registry asked for credentials that jpull has but will not send over plain HTTP to a remote host. */
+  private static JpullException withheld(Endpoint ep, Transport.Context ctx) {
+    String host = ep.name();
+    String dir = host.replace(":", "_") + "_";
+    return new JpullException(Kind.UNAUTHORIZED, ctx.action() + " at " + host + ": the registry asks for "
+        + "credentials, and jpull does not send them over plain HTTP to a host that is not this machine "
+        + "(--plain-http alone is no opt-in)",
+        "use https, or opt in for this host with server = \"http://" + host + "\" in its hosts.toml "
+            + "(--hosts-dir DIR; default ~/.config/jpull/certs.d/" + dir + "/hosts.toml)", null);
   }
 
   HttpUrl url(Endpoint ep, String repository, String kind, String identifier) {
@@ -249,6 +314,12 @@ public final class OkHttpRegistryClient implements RegistryClient {
   /** Tries each capable mirror in order, then the upstream; a failing mirror falls back to the next host. */
   private <T> T onHosts(String registry, RegistryHost.Capability cap, String action, HostCall<T> call)
       throws IOException {
+    return onHosts(registry, cap, action, call, () -> true);
+  }
+
+  /** As above; {@code mayFallBack} false once the call has output something another host would repeat. */
+  private <T> T onHosts(String registry, RegistryHost.Capability cap, String action, HostCall<T> call,
+      java.util.function.BooleanSupplier mayFallBack) throws IOException {
     List<RegistryHost> candidates = new ArrayList<>();
     for (RegistryHost h : hosts.hosts(registry)) {
       if (!h.mirror() || h.capabilities().contains(cap)) {
@@ -260,13 +331,13 @@ public final class OkHttpRegistryClient implements RegistryClient {
     }
     JpullException last = null;
     for (RegistryHost h : candidates) {
-      Endpoint ep = new Endpoint(h, registry, credentialsFor(registry, h));
+      Endpoint ep = Endpoint.of(h, registry, credentialsFor(registry, h));
       try {
         T result = call.apply(ep);
         log.log(action + ": served by " + (h.mirror() ? "mirror " : "") + ep.name());
         return result;
       } catch (JpullException e) {
-        if (!h.mirror() || e.kind() == Kind.CANCELLED || transport.cancelled()) {
+        if (!h.mirror() || e.kind() == Kind.CANCELLED || transport.cancelled() || !mayFallBack.getAsBoolean()) {
           throw e;
         }
         log.log(action + ": mirror " + ep.name() + " failed (" + e.getMessage() + "); trying the next host");
@@ -309,6 +380,9 @@ public final class OkHttpRegistryClient implements RegistryClient {
     private Map<String, String> environment = System.getenv();
     private LongSupplier clock = System::nanoTime;
     private Consumer<String> debugSink;
+    private boolean allowForeignUrls;
+    private long maxTags = TagLister.MAX_TAGS;
+    private java.util.function.Function<java.net.InetAddress, RequestPolicy.AddressClass> classifier;
 
     private Builder(HostResolver hosts) {
       this.hosts = Objects.requireNonNull(hosts, "hosts");
@@ -378,6 +452,27 @@ public final class OkHttpRegistryClient implements RegistryClient {
 
     Builder clock(LongSupplier nanoTime) {
       this.clock = nanoTime;
+      return this;
+    }
+
+    /**
+     * Lets a foreign (non-distributable) layer be fetched from its descriptor's {@code urls}, over https to
+     * public addresses only; off by default: layers come from the registry.
+     */
+    public Builder allowForeignUrls(boolean allow) {
+      this.allowForeignUrls = allow;
+      return this;
+    }
+
+    /** Test seam: how an address is classed (tests call 127.0.0.2 "public" to exercise the policy on loopback). */
+    Builder addressClassifier(java.util.function.Function<java.net.InetAddress, RequestPolicy.AddressClass> c) {
+      this.classifier = c;
+      return this;
+    }
+
+    /** Test seam: how many tags {@link #tags} passes on before it only counts. */
+    Builder maxTags(long n) {
+      this.maxTags = n;
       return this;
     }
 

@@ -78,12 +78,28 @@ final class Redactor {
   }
 
   static String headers(Headers headers) {
+    return headers(headers, Set.of());
+  }
+
+  /**
+   * Headers for a log line: secrets redacted, every value escaped (a server's ESC or C1 byte never reaches
+   * the terminal through --debug).
+   *
+   * @param configured names of the headers hosts.toml adds: all redacted, whatever they are called (an
+   *     {@code X-Api-Key} is as secret as an {@code Authorization})
+   */
+  static String headers(Headers headers, Set<String> configured) {
+    Set<String> extra = new java.util.HashSet<>();
+    configured.forEach(n -> extra.add(n.toLowerCase(Locale.ROOT)));
     StringBuilder b = new StringBuilder();
     for (int i = 0; i < headers.size(); i++) {
       String name = headers.name(i);
       String lower = name.toLowerCase(Locale.ROOT);
       String value = headers.value(i);
-      if (SECRET_HEADERS.contains(lower) || lower.contains("token") || lower.contains("secret")) {
+      if (SECRET_HEADERS.contains(lower) || extra.contains(lower) || lower.contains("token")
+          || lower.contains("secret") || (lower.contains("auth") && !lower.endsWith("authenticate"))
+          || lower.contains("key")
+          || lower.contains("password")) {
         int space = value.indexOf(' ');
         // Keep the scheme ("Bearer", "Basic") so --debug still shows which auth was used.
         value = (space > 0 && lower.endsWith("authorization") ? value.substring(0, space + 1) : "") + REDACTED;
@@ -95,9 +111,34 @@ final class Redactor {
       if (b.length() > 0) {
         b.append("; ");
       }
-      b.append(name).append(": ").append(value);
+      b.append(name).append(": ").append(escaped(value));
     }
     return b.toString();
+  }
+
+  /**
+   * The value with every character {@link dev.jpull.Quoted} escapes (controls, C1 included) escaped as it
+   * does, and nothing else changed: Quoted decides what is unsafe, this only keeps the line unquoted and
+   * whole. (A whole-text form of Quoted would replace this loop.)
+   */
+  static String escaped(String value) {
+    StringBuilder b = null;
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      String q = c == '"' || c == '\\' || Character.isSurrogate(c) ? null : dev.jpull.Quoted.of(String.valueOf(c));
+      boolean unsafe = q != null && q.length() != 3;
+      if (unsafe && b == null) {
+        b = new StringBuilder(value.length() + 16).append(value, 0, i);
+      }
+      if (b != null) {
+        if (unsafe) {
+          b.append(q, 1, q.length() - 1);
+        } else {
+          b.append(c);
+        }
+      }
+    }
+    return b == null ? value : b.toString();
   }
 
   /** A realm is a URL the registry chose: its query is redacted like any other URL's. */

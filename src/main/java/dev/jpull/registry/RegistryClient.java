@@ -5,7 +5,6 @@ import dev.jpull.oci.Document;
 import dev.jpull.reference.Reference;
 import java.io.Closeable;
 import java.io.IOException;
-import java.util.List;
 
 /**
  * Talks to one or more registries (upstream and mirrors), handling auth, TLS, retries and redirects.
@@ -24,8 +23,21 @@ public interface RegistryClient extends Closeable {
   /** Opens a blob from byte {@code offset} (foreign {@code urls} first for non-distributable layers). */
   BlobStream blob(Reference ref, Descriptor descriptor, long offset) throws IOException;
 
-  /** Lists the repository's tags, following {@code Link} pagination. */
-  List<String> tags(Reference repository) throws IOException;
+  /**
+   * Streams the repository's tags to {@code sink} page by page, following {@code Link} pagination at one
+   * host: once a tag was passed on, a failure ends the listing (no second host repeats what was printed).
+   * Tags that break the tag grammar and tags past the cap are counted in the result, not passed on.
+   */
+  TagList tags(Reference repository, TagSink sink) throws IOException;
+
+  /** Receives tags as they arrive. */
+  @FunctionalInterface
+  interface TagSink {
+    void accept(String tag) throws IOException;
+
+    /** Called after each page, before the next is requested. */
+    default void pageDone() throws IOException {}
+  }
 
   /** Cancels every call in flight (the first error of a pull cancels the rest). */
   void cancelAll();

@@ -8,5 +8,10 @@ import dev.jpull.oci.Descriptor;
  * verified later, when the bytes are fetched by that digest).
  *
  * @param host the host that answered
+ * @param fromHead true when the digest came from a HEAD's header, not from bytes jpull hashed
  */
-public record Resolution(Descriptor descriptor, String host) {}
+public record Resolution(Descriptor descriptor, String host, boolean fromHead) {
+  public Resolution(Descriptor descriptor, String host) {
+    this(descriptor, host, false);
+  }
+}

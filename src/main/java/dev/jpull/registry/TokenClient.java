@@ -44,8 +44,8 @@ final class TokenClient {
     this.clock = clock;
   }
 
-  Token fetch(Endpoint ep, HttpUrl realm, String service, List<String> scopes, Transport.Context ctx)
-      throws IOException {
+  Token fetch(Endpoint ep, HttpUrl realm, RequestPolicy.Permit permit, String service, List<String> scopes,
+      Transport.Context ctx) throws IOException {
     Credentials c = ep.credentials();
     String where = ctx.action() + ": get token from " + realm.host();
     Transport.Context tctx = new Transport.Context(where, ctx.digest(), realm.host());
@@ -54,18 +54,18 @@ final class TokenClient {
         : new RegistryHost.Tls(true, ep.host().tls().caCertificates(), List.of());
     Response r;
     if (c != null && c.hasIdentityToken()) {
-      r = post(realm, tls, form("refresh_token", service, scopes).add("refresh_token", c.identityToken()), tctx);
+      r = post(realm, permit, tls, form("refresh_token", service, scopes).add("refresh_token", c.identityToken()), tctx);
     } else if (c != null && !c.username().isEmpty()) {
-      r = post(realm, tls, form("password", service, scopes).add("username", c.username()).add("password", c.password()),
+      r = post(realm, permit, tls, form("password", service, scopes).add("username", c.username()).add("password", c.password()),
           tctx);
       int code = r.code();
       if (code == 400 || code == 401 || code == 404 || code == 405) {
         r.close();
-        r = get(realm, tls, service, scopes, okhttp3.Credentials.basic(c.username(), c.password(),
+        r = get(realm, permit, tls, service, scopes, okhttp3.Credentials.basic(c.username(), c.password(),
             java.nio.charset.StandardCharsets.UTF_8), tctx);
       }
     } else {
-      r = get(realm, tls, service, scopes, null, tctx);
+      r = get(realm, permit, tls, service, scopes, null, tctx);
     }
     try (Response done = r) {
       if (done.code() != 200) {
@@ -94,16 +94,17 @@ final class TokenClient {
     return f;
   }
 
-  private Response post(HttpUrl realm, RegistryHost.Tls tls, FormBody.Builder form, Transport.Context ctx) throws IOException {
+  private Response post(HttpUrl realm, RequestPolicy.Permit permit, RegistryHost.Tls tls, FormBody.Builder form, Transport.Context ctx) throws IOException {
     Request req = new Request.Builder().url(realm).post(form.build())
         .header("Accept", "application/json")
         .tag(Transport.Binding.class, new Transport.Binding(Transport.origin(realm), null, Map.of()))
+        .tag(RequestPolicy.Permit.class, permit)
         .build();
     // The form holds the secret: a redirected POST is not followed (its 3xx falls back to GET above or fails).
     return transport.send(req, tls, false, ctx);
   }
 
-  private Response get(HttpUrl realm, RegistryHost.Tls tls, String service, List<String> scopes, String basic, Transport.Context ctx)
+  private Response get(HttpUrl realm, RequestPolicy.Permit permit, RegistryHost.Tls tls, String service, List<String> scopes, String basic, Transport.Context ctx)
       throws IOException {
     HttpUrl.Builder u = realm.newBuilder();
     if (service != null) {
@@ -116,6 +117,7 @@ final class TokenClient {
     Request req = new Request.Builder().url(url).get()
         .header("Accept", "application/json")
         .tag(Transport.Binding.class, new Transport.Binding(Transport.origin(url), basic, Map.of()))
+        .tag(RequestPolicy.Permit.class, permit)
         .build();
     return transport.send(req, tls, true, ctx);
   }

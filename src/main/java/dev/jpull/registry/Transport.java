@@ -53,17 +53,23 @@ final class Transport {
   /** What a request is for, to name it in errors and {@code Retry} events. */
   record Context(String action, String digest, String host) {}
 
+  /** The permit one hop was sent under, so the connected socket can be checked against it. */
+  private record Hop(RequestPolicy.Permit permit, String what) {}
+
   private final Options options;
+  private final RequestPolicy policy;
   private final ProgressListener listener;
   private final DebugLog log;
   private final OkHttpClient base;
   private final Map<RegistryHost.Tls, OkHttpClient> clients = new ConcurrentHashMap<>();
   private final Set<Call> live = ConcurrentHashMap.newKeySet();
+  private final Set<String> unverifiedWarned = ConcurrentHashMap.newKeySet();
   private final Object pauseLock = new Object();
   private volatile boolean cancelled;
 
-  Transport(Options options, ProgressListener listener, DebugLog log) {
+  Transport(Options options, RequestPolicy policy, ProgressListener listener, DebugLog log) {
     this.options = options;
+    this.policy = policy;
     this.listener = listener;
     this.log = log;
     OkHttpClient.Builder b = new OkHttpClient.Builder()
@@ -77,6 +83,7 @@ final class Transport {
         .retryOnConnectionFailure(false)
         .addInterceptor(new BindingInterceptor())
         .addInterceptor(new RegistryWarnings(listener))
+        .addNetworkInterceptor(new ConnectedCheck())
         .eventListenerFactory(call -> new LiveCalls())
         // Cleartext only: OkHttp would otherwise load the platform trust store (~150 ms of a no-op pull)
         // even for a plain-HTTP registry. https gets its own client in clientFor().
@@ -95,12 +102,17 @@ final class Transport {
     return options;
   }
 
+  RequestPolicy policy() {
+    return policy;
+  }
+
   static String origin(HttpUrl url) {
     return url.scheme() + "://" + url.host() + ":" + url.port();
   }
 
   /**
-   * Sends {@code first} (tagged with a {@link Binding}), following redirects when asked, retrying
+   * Sends {@code first} (tagged with a {@link Binding} and the {@link RequestPolicy.Permit} it is sent
+   * under), following redirects when asked, retrying
    * connection failures, timeouts, 408, 429 and 5xx within the budget. Returns the last response, which
    * may still be a 429 or 5xx once the budget is spent; the caller turns it into an error.
    */
@@ -149,11 +161,23 @@ final class Transport {
   private Response follow(Request first, RegistryHost.Tls tls, boolean followRedirects, Context ctx)
       throws IOException {
     Binding binding = first.tag(Binding.class);
+    RequestPolicy.Permit permit = first.tag(RequestPolicy.Permit.class);
+    if (permit == null) {
+      throw new IllegalStateException("request without a permit: " + Redactor.url(first.url()));
+    }
     String home = binding != null ? binding.origin() : origin(first.url());
     Request req = first;
     for (int hop = 0; ; hop++) {
+      String what = ctx.action() + " at " + ctx.host() + (hop == 0 ? "" : " (redirect " + hop + ")");
+      // Checked before the connection: a refused target gets no packet, not even a DNS-named one.
+      RequestPolicy.Permit checked = policy.check(req.url(), permit, what);
+      req = req.newBuilder().tag(Hop.class, new Hop(checked, what)).build();
+      boolean sameOrigin = origin(req.url()).equals(home);
+      if (req.url().isHttps() && sameOrigin && !tls.verify()) {
+        warnUnverified(req.url(), binding);
+      }
       // A redirect target (blob storage, a CDN) gets no client certificate and no skip_verify.
-      OkHttpClient client = !req.url().isHttps() ? base : clientFor(origin(req.url()).equals(home) ? tls
+      OkHttpClient client = !req.url().isHttps() ? base : clientFor(sameOrigin ? tls
           : new RegistryHost.Tls(true, tls.caCertificates(), List.of()), ctx);
       Call call = client.newCall(req);
       live.add(call);
@@ -184,12 +208,25 @@ final class Transport {
         throw new JpullException(Kind.NETWORK, ctx.action() + " at " + ctx.host()
             + ": refusing redirect from https to http (" + Redactor.url(next) + ")");
       }
+      permit = policy.redirectFrom(req.url(), checked);
       Request.Builder nb = req.newBuilder().url(next);
       if ((code == 303 && !req.method().equals("HEAD")) || ((code == 301 || code == 302)
           && req.method().equals("POST"))) {
         nb.get();
       }
       req = nb.build();
+    }
+  }
+
+  /** One warning per origin: verification is off, so anything sent there (credentials too) could be read. */
+  private void warnUnverified(HttpUrl url, Binding binding) {
+    String origin = origin(url);
+    if (unverifiedWarned.add(origin)) {
+      listener.warn("TLS certificate verification is disabled for " + url.host() + ":" + url.port()
+          + " (--tls-verify=false or skip_verify): its identity is not checked"
+          + (binding != null && binding.authorization() != null ? ", and the credentials sent to it could be "
+              + "read by anyone in between" : "")
+          + "; use --ca-cert FILE or ca in hosts.toml instead");
     }
   }
 
@@ -374,8 +411,10 @@ final class Transport {
         }
       }
       Request out = nb.build();
+      java.util.Set<String> configured = b == null ? java.util.Set.of() : b.headers().keySet();
       if (log.enabled()) {
-        log.log("--> " + out.method() + " " + Redactor.url(out.url()) + " [" + Redactor.headers(out.headers()) + "]");
+        log.log("--> " + out.method() + " " + Redactor.url(out.url()) + " [" + Redactor.headers(out.headers(), configured)
+            + "]");
       }
       long t0 = System.nanoTime();
       Response resp = chain.proceed(out);
@@ -384,6 +423,19 @@ final class Transport {
             + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms) [" + Redactor.headers(resp.headers()) + "]");
       }
       return resp;
+    }
+  }
+
+  /** Checks the socket a hop reached, so a name that re-resolved since {@link RequestPolicy#check} gets no request. */
+  private final class ConnectedCheck implements Interceptor {
+    @Override
+    public Response intercept(Chain chain) throws IOException {
+      Hop hop = chain.request().tag(Hop.class);
+      okhttp3.Connection c = chain.connection();
+      if (hop != null && c != null && c.route().proxy().type() == java.net.Proxy.Type.DIRECT) {
+        policy.checkConnected(c.route().socketAddress().getAddress(), chain.request().url(), hop.permit(), hop.what());
+      }
+      return chain.proceed(chain.request());
     }
   }
 

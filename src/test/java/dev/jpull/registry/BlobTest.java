@@ -233,16 +233,59 @@ class BlobTest {
     assertEquals(5, requests.size(), "five attempts without progress: the first request and four resumes");
   }
 
+  static Descriptor foreign(byte[] layer, String... urls) {
+    return new Descriptor(MediaTypes.DOCKER_FOREIGN_LAYER_GZIP, Digest.sha256(layer), layer.length, List.of(urls),
+        null, null, null);
+  }
+
   @Test
-  void foreignUrlsGetNoCredentials() throws Exception {
+  void foreignUrlsAreNotFetchedWithoutAllowForeignUrls() throws Exception {
     byte[] layer = Fixtures.bytes("foreign layer");
-    Descriptor foreign = new Descriptor(MediaTypes.DOCKER_FOREIGN_LAYER_GZIP, Digest.sha256(layer), layer.length,
-        List.of("file:///etc/passwd", "http://cdn.test:" + cdn.getPort() + "/layer"), null, null, null);
+    Descriptor d = foreign(layer, "http://127.0.0.1:" + cdn.getPort() + "/layer", "http://cdn.test:" + cdn.getPort()
+        + "/layer");
+    registry.setDispatcher(dispatch(r -> new MockResponse.Builder().code(200).body(new okio.Buffer().write(layer))
+        .build()));
+    try (OkHttpRegistryClient c = client(); BlobStream s = c.blob(ref(reg() + "/a:1"), d, 0)) {
+      assertArrayEquals(layer, s.body().readAllBytes());
+      assertEquals(reg(), s.host());
+    }
+    assertEquals(0, cdn.getRequestCount(), "the registry holds the blob: its foreign URLs get no request");
+  }
+
+  @Test
+  void foreignUrlsWithTheFlagAreHttpsToPublicAddressesOnly() throws Exception {
+    byte[] layer = Fixtures.bytes("foreign layer");
+    Descriptor d = foreign(layer, "http://cdn.test:" + cdn.getPort() + "/layer",
+        "https://127.0.0.1:" + cdn.getPort() + "/layer", "https://localhost:" + cdn.getPort() + "/layer",
+        "https://[::1]:" + cdn.getPort() + "/layer", "https://169.254.169.254/layer", "https://10.0.0.1/layer",
+        "https://2130706433/layer");
+    registry.setDispatcher(dispatch(r -> new MockResponse.Builder().code(200).body(new okio.Buffer().write(layer))
+        .build()));
+    try (OkHttpRegistryClient c = fx.builder(StaticHosts.direct("http", RegistryHost.Tls.SYSTEM))
+        .allowForeignUrls(true).build(); BlobStream s = c.blob(ref(reg() + "/a:1"), d, 0)) {
+      assertArrayEquals(layer, s.body().readAllBytes());
+      assertEquals(reg(), s.host());
+    }
+    assertEquals(0, cdn.getRequestCount());
+  }
+
+  @Test
+  void foreignUrlsGetNoCredentials(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    okhttp3.tls.HeldCertificate root = new okhttp3.tls.HeldCertificate.Builder().certificateAuthority(0).build();
+    okhttp3.tls.HeldCertificate cert = new okhttp3.tls.HeldCertificate.Builder().addSubjectAlternativeName("cdn.test")
+        .signedBy(root).build();
+    cdn.useHttps(new okhttp3.tls.HandshakeCertificates.Builder().heldCertificate(cert, root.certificate()).build()
+        .sslSocketFactory());
+    java.nio.file.Path ca = dir.resolve("ca.crt");
+    java.nio.file.Files.writeString(ca, root.certificatePem());
+    byte[] layer = Fixtures.bytes("foreign layer");
+    Descriptor d = foreign(layer, "file:///etc/passwd", "https://cdn.test:" + cdn.getPort() + "/layer");
     cdn.setDispatcher(dispatch(r -> r.getHeaders().get("Authorization") != null ? Fixtures.status(500)
         : new MockResponse.Builder().code(200).body(new okio.Buffer().write(layer)).build()));
-    try (OkHttpRegistryClient c = fx.builder(StaticHosts.direct("http", RegistryHost.Tls.SYSTEM))
+    try (OkHttpRegistryClient c = fx.builder(StaticHosts.direct("http", new RegistryHost.Tls(true, List.of(ca),
+            List.of()))).allowForeignUrls(true)
         .credentials(new MapCredentials(Map.of(reg(), Credentials.basic("bob", "pw")))).build();
-        BlobStream s = c.blob(ref(reg() + "/a:1"), foreign, 0)) {
+        BlobStream s = c.blob(ref(reg() + "/a:1"), d, 0)) {
       assertArrayEquals(layer, s.body().readAllBytes());
       assertEquals("cdn.test", s.host());
     }

@@ -24,9 +24,24 @@ final class Fixtures {
   final List<ProgressEvent> events = new CopyOnWriteArrayList<>();
   final List<String> log = new CopyOnWriteArrayList<>();
 
+  /**
+   * Names under {@code .test} play remote public hosts (they resolve to loopback here, and the policy is
+   * told they are public), so a realm or redirect aimed at a loopback or internal literal is refused
+   * before any connection, as it would be for a real registry. Literals are classed for real.
+   */
+  static RequestPolicy.AddressClass testNamesArePublic(InetAddress a) {
+    String s = a.toString(); // "name/literal"; never getHostName(), which would do a reverse lookup
+    String name = s.substring(0, s.indexOf('/'));
+    return name.endsWith(".test") ? RequestPolicy.AddressClass.PUBLIC : RequestPolicy.classify(a);
+  }
+
+  /** Every name resolves to 127.0.0.1, keeping its name so {@link #testNamesArePublic} can tell it apart. */
+  static final Dns NAMED_LOOPBACK = host -> List.of(InetAddress.getByAddress(host, new byte[] {127, 0, 0, 1}));
+
   OkHttpRegistryClient.Builder builder(HostResolver hosts) {
     return OkHttpRegistryClient.builder(hosts)
-        .dns(LOOPBACK)
+        .dns(NAMED_LOOPBACK)
+        .addressClassifier(Fixtures::testNamesArePublic)
         .environment(Map.of())
         .listener(events::add)
         .readTimeout(Duration.ofSeconds(2))
@@ -39,6 +54,13 @@ final class Fixtures {
   /** A client for registries named {@code registry.test:<port>} served over plain http. */
   OkHttpRegistryClient plain() {
     return builder(StaticHosts.direct("http", dev.jpull.registry.hosts.RegistryHost.Tls.SYSTEM)).build();
+  }
+
+  /** Every tag the client passes on, in order. */
+  static List<String> tags(RegistryClient c, Reference repo) throws java.io.IOException {
+    List<String> out = new java.util.ArrayList<>();
+    c.tags(repo, out::add);
+    return out;
   }
 
   static String name(MockWebServer s) {

@@ -41,7 +41,7 @@ class LinkHeaderPropertyTest {
       NEXT.setAccessible(true);
       Endpoint ep = new Endpoint(StaticHosts.upstream("http://registry.test:5000", dev.jpull.registry.hosts.RegistryHost.Tls.SYSTEM),
           "registry.test:5000", null);
-      LISTER = new TagLister(null, ep, Reference.parse("registry.test:5000/a/b"));
+      LISTER = new TagLister(null, ep, Reference.parse("registry.test:5000/a/b"), 1_000_000L);
     } catch (ReflectiveOperationException | JpullException e) {
       throw new ExceptionInInitializerError(e);
     }

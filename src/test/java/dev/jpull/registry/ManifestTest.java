@@ -79,7 +79,7 @@ class ManifestTest {
       return (chunked ? b.chunkedBody(new okio.Buffer().write(big), 64 * 1024) : b.body(new okio.Buffer().write(big)))
           .build();
     }));
-    Descriptor d = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(big), 0);
+    Descriptor d = new Descriptor(MediaTypes.OCI_MANIFEST, Digest.sha256(big), Document.MAX_SIZE);
     try (OkHttpRegistryClient c = fx.plain()) {
       JpullException e = assertThrows(JpullException.class, () -> c.manifest(ref(reg() + "/a:1"), d));
       assertEquals(Kind.VERIFICATION, e.kind());
@@ -207,7 +207,7 @@ class ManifestTest {
       return json(200, "{\"name\":\"a\",\"tags\":[\"c\"]}");
     }));
     try (OkHttpRegistryClient c = fx.plain()) {
-      assertEquals(List.of("a", "b", "c"), c.tags(ref(reg() + "/a:latest")));
+      assertEquals(List.of("a", "b", "c"), Fixtures.tags(c, ref(reg() + "/a:latest")));
     }
   }
 
@@ -217,7 +217,7 @@ class ManifestTest {
         .addHeader("Link", "<http://evil.test:" + mirror.getPort() + "/v2/a/tags/list>; rel=\"next\"")
         .body("{\"tags\":[\"a\"]}").build()));
     try (OkHttpRegistryClient c = fx.plain()) {
-      assertThrows(JpullException.class, () -> c.tags(ref(reg() + "/a:latest")));
+      assertThrows(JpullException.class, () -> Fixtures.tags(c, ref(reg() + "/a:latest")));
     }
     assertEquals(0, mirror.getRequestCount());
   }

@@ -57,4 +57,14 @@ class RedactorTest {
     assertTrue(out.contains("Content-Type: application/json"), out);
     assertTrue(out.contains("last=b"), out);
   }
+
+  @Test
+  void headerValuesAreEscapedNotQuoted() {
+    okhttp3.Headers h = new okhttp3.Headers.Builder().addUnsafeNonAscii("X-Note", "a\u009b31m b")
+        .add("Etag", "\"sha256:abc\"").build();
+    String out = Redactor.headers(h);
+    assertTrue(out.contains("X-Note: a\\x9b31m b"), out);
+    assertTrue(out.contains("Etag: \"sha256:abc\""), out);
+    assertFalse(out.contains("\u009b"), out);
+  }
 }

@@ -62,8 +62,9 @@ class RedirectTest {
     }
   }
 
+  // (A redirect from registry.test to 127.0.0.1 by number is refused outright: NetworkPolicyTest.)
   @ParameterizedTest(name = "redirect to {0}")
-  @ValueSource(strings = {"registry.test", "cdn.test", "127.0.0.1"})
+  @ValueSource(strings = {"registry.test", "cdn.test", "blobs.cdn.test"})
   void noAuthorizationOnAnotherOrigin(String host) throws Exception {
     registryRedirectingTo("http://" + host + ":" + cdn.getPort() + "/blob?X-Amz-Signature=s3cr3t");
     cdnServing(new MockResponse.Builder().code(200).body(new okio.Buffer().write(BLOB)).build());

@@ -78,6 +78,26 @@ class TlsTest {
   }
 
   @Test
+  void unverifiedTlsWarnsOnce() throws Exception {
+    try (OkHttpRegistryClient c = client(new RegistryHost.Tls(false, List.of(), List.of()))) {
+      c.resolve(ref(reg() + "/a:1"));
+      c.resolve(ref(reg() + "/a:2"));
+    }
+    List<String> warnings = fx.events.stream().filter(e -> e instanceof dev.jpull.progress.ProgressEvent.Warning)
+        .map(e -> ((dev.jpull.progress.ProgressEvent.Warning) e).message()).toList();
+    assertEquals(1, warnings.size(), warnings.toString());
+    assertTrue(warnings.get(0).contains("verification is disabled for " + reg()), warnings.get(0));
+  }
+
+  @Test
+  void verifiedTlsDoesNotWarn() throws Exception {
+    try (OkHttpRegistryClient c = client(new RegistryHost.Tls(true, List.of(caFile), List.of()))) {
+      c.resolve(ref(reg() + "/a:1"));
+    }
+    assertTrue(fx.events.stream().noneMatch(e -> e instanceof dev.jpull.progress.ProgressEvent.Warning));
+  }
+
+  @Test
   void skipVerifyTrustsAnything() throws Exception {
     try (OkHttpRegistryClient c = client(new RegistryHost.Tls(false, List.of(), List.of()))) {
       assertEquals(Images.MANIFEST_DIGEST, c.resolve(ref(reg() + "/a:1")).descriptor().digest());

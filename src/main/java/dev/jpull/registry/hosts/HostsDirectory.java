@@ -160,12 +160,13 @@ public final class HostsDirectory implements HostResolver {
     if (overrides.caCert() != null) {
       cas.add(overrides.caCert());
     }
+    // --plain-http switches the scheme but is no opt-in for credentials: only the configuration's own http:// is.
     return new RegistryHost(base, h.path(), h.capabilities(), new RegistryHost.Tls(verify, cas,
-        tls.clientCertificates()), h.headers(), h.mirror());
+        tls.clientCertificates()), h.headers(), h.mirror(), h.plainHttpDeclared());
   }
 
   private static RegistryHost withTls(RegistryHost h, RegistryHost.Tls tls) {
-    return new RegistryHost(h.base(), h.path(), h.capabilities(), tls, h.headers(), h.mirror());
+    return new RegistryHost(h.base(), h.path(), h.capabilities(), tls, h.headers(), h.mirror(), h.plainHttpDeclared());
   }
 
   /** Registry names come from validated references, but they become path components here: check again. */

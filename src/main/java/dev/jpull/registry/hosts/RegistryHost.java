@@ -12,6 +12,9 @@ import java.util.Set;
  * @param base {@code scheme://host[:port]}, no path
  * @param path the API root, {@code /v2} unless {@code override_path} gave another
  * @param mirror true for a configured mirror, false for the upstream registry
+ * @param plainHttpDeclared true when the configuration itself (hosts.toml {@code server} or {@code host})
+ *     says {@code http://}: the per-host opt-in for sending credentials over plain HTTP, which
+ *     {@code --plain-http} alone is not
  */
 public record RegistryHost(
     URI base,
@@ -19,11 +22,18 @@ public record RegistryHost(
     Set<Capability> capabilities,
     Tls tls,
     Map<String, List<String>> headers,
-    boolean mirror) {
+    boolean mirror,
+    boolean plainHttpDeclared) {
 
   public RegistryHost {
     capabilities = Set.copyOf(capabilities);
     headers = Map.copyOf(headers);
+  }
+
+  /** A host as configured: an {@code http://} base is its own opt-in. */
+  public RegistryHost(URI base, String path, Set<Capability> capabilities, Tls tls, Map<String, List<String>> headers,
+      boolean mirror) {
+    this(base, path, capabilities, tls, headers, mirror, "http".equals(base.getScheme()));
   }
 
   /** What a host may be used for ({@code capabilities} in hosts.toml). */
