@@ -24,6 +24,11 @@ final class ReferenceWalk {
 
   private final LocalContentStore store;
   private final Set<Digest> blobs = new HashSet<>();
+  /**
+   * Documents already walked: a graph that shares a child (an index naming one manifest 40 times, nested)
+   * is walked once per document, not once per path, so gc and fsck stay linear under the store lock.
+   */
+  private final Set<Digest> walked = new HashSet<>();
   private final Set<Digest> chains = new HashSet<>();
   private final List<String> missing = new ArrayList<>();
   private final List<String> damaged = new ArrayList<>();
@@ -57,7 +62,7 @@ final class ReferenceWalk {
       return;
     }
     blobs.add(d.digest());
-    if (depth > MAX_DEPTH || !document) {
+    if (depth > MAX_DEPTH || !document || !walked.add(d.digest())) {
       return;
     }
     Document doc;

@@ -102,7 +102,7 @@ public final class LayoutContent {
       throws IOException {
     List<Descriptor> blobs = new ArrayList<>();
     Map<Digest, byte[]> generated = new HashMap<>();
-    Descriptor top = walk(store, root, 0, blobs, generated);
+    Descriptor top = walk(store, root, 0, blobs, generated, new HashMap<>());
     if (top == null) {
       return Optional.empty();
     }
@@ -111,10 +111,24 @@ public final class LayoutContent {
 
   /** Adds {@code d}'s tree to {@code out}; returns the descriptor to refer to it by, or null when incomplete. */
   private static Descriptor walk(Provider store, Descriptor d, int depth, List<Descriptor> out,
-      Map<Digest, byte[]> generated) throws IOException {
+      Map<Digest, byte[]> generated, Map<Digest, Descriptor> walked) throws IOException {
     if (depth > MAX_DEPTH) {
       throw new JpullException(Kind.VERIFICATION, "manifest " + d.digest() + ": index nesting too deep");
     }
+    // A child shared by several parents (nested, 40 times each) is walked once: linear, not exponential.
+    Descriptor seen = walked.get(d.digest());
+    if (seen != null) {
+      return seen;
+    }
+    Descriptor self = walkOnce(store, d, depth, out, generated, walked);
+    if (self != null) {
+      walked.put(d.digest(), self);
+    }
+    return self;
+  }
+
+  private static Descriptor walkOnce(Provider store, Descriptor d, int depth, List<Descriptor> out,
+      Map<Digest, byte[]> generated, Map<Digest, Descriptor> walked) throws IOException {
     if (!store.contains(d.digest())) {
       return null;
     }
@@ -125,7 +139,7 @@ public final class LayoutContent {
     int at = out.size();
     Map<Digest, Descriptor> replaced = new HashMap<>();
     for (Descriptor child : children(store, d)) {
-      Descriptor now = walk(store, child, depth + 1, out, generated);
+      Descriptor now = walk(store, child, depth + 1, out, generated, walked);
       if (now == null) {
         return null;
       }
