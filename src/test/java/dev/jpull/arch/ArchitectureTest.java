@@ -33,6 +33,8 @@ class ArchitectureTest {
   void layersOnlyPointDown() {
     layeredArchitecture().consideringOnlyDependenciesInLayers()
         .layer("cli").definedBy("dev.jpull.cli..")
+        .layer("serve").definedBy("dev.jpull.serve..")
+        .layer("lock").definedBy("dev.jpull.lock..")
         .layer("export").definedBy("dev.jpull.export..")
         .layer("pull").definedBy("dev.jpull.pull..")
         .layer("dispatch").definedBy("dev.jpull.dispatch..")
@@ -42,15 +44,29 @@ class ArchitectureTest {
         .layer("reference").definedBy("dev.jpull.reference..")
         .layer("progress").definedBy("dev.jpull.progress..")
         .layer("oci").definedBy("dev.jpull.oci..")
+        .layer("fs").definedBy("dev.jpull.fs..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
+        .whereLayer("serve").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("lock").mayOnlyBeAccessedByLayers("cli")
         // export -> pull (StoredImage) is the one arrow the architecture issue (#14) removes with dev.jpull.image.
         .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("pull").mayOnlyBeAccessedByLayers("cli", "export")
-        .whereLayer("dispatch").mayOnlyBeAccessedByLayers("cli", "export", "pull")
+        .whereLayer("dispatch").mayOnlyBeAccessedByLayers("cli", "serve", "lock", "export", "pull")
         .whereLayer("unpack").mayOnlyBeAccessedByLayers("cli", "export", "pull")
-        .whereLayer("registry").mayOnlyBeAccessedByLayers("cli", "pull", "dispatch")
-        .whereLayer("content").mayOnlyBeAccessedByLayers("cli", "export", "pull", "dispatch")
-        .whereLayer("reference").mayOnlyBeAccessedByLayers("cli", "export", "pull", "dispatch", "registry")
+        .whereLayer("registry").mayOnlyBeAccessedByLayers("cli", "lock", "pull", "dispatch")
+        .whereLayer("content").mayOnlyBeAccessedByLayers("cli", "serve", "export", "pull", "dispatch")
+        .whereLayer("reference").mayOnlyBeAccessedByLayers("cli", "serve", "lock", "export", "pull", "dispatch",
+            "registry")
+        // The native seam: the unpacker's and the store's one way to touch a tree; it knows nothing of jpull.
+        .whereLayer("fs").mayOnlyBeAccessedByLayers("unpack", "content")
+        .check(classes);
+  }
+
+  @Test
+  void theNativeSeamKnowsNothingOfJpull() {
+    noClasses().that().resideInAPackage("dev.jpull.fs..")
+        .should().dependOnClassesThat().resideInAnyPackage("dev.jpull", "dev.jpull.cli..", "dev.jpull.content..",
+            "dev.jpull.unpack..", "dev.jpull.oci..", "dev.jpull.registry..", "dev.jpull.pull..", "dev.jpull.progress..")
         .check(classes);
   }
 
