@@ -1,7 +1,7 @@
 package dev.jpull.cli;
 
 import dev.jpull.progress.ProgressEvent;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -9,7 +9,7 @@ import java.util.Map;
 final class DoneEvent {
   private DoneEvent() {}
 
-  static ProgressEvent.Done of(String ref, String digest, StoredImage image, long size, long downloaded,
+  static ProgressEvent.Done of(String ref, String digest, Image image, long size, long downloaded,
       Path rootfs, boolean upToDate, Map<String, Long> sources) {
     return new ProgressEvent.Done(ref, digest,
         image == null ? null : image.manifestDescriptor().digest().toString(),

@@ -1,5 +1,7 @@
 package dev.jpull.cli;
 
+import dev.jpull.image.Platforms;
+
 import dev.jpull.progress.Sizes;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
@@ -42,7 +44,7 @@ final class DryRun {
     List<Descriptor> manifests = new ArrayList<>();
     Document doc = document(ref, root);
     if (doc.isIndex()) {
-      List<Descriptor> children = Handlers.imageManifests(doc.index());
+      List<Descriptor> children = Platforms.images(doc.index());
       if (matcher == null) {
         manifests.addAll(children);
       } else {
@@ -50,7 +52,7 @@ final class DryRun {
             .filter(c -> c.platform() != null && matcher.matches(c.platform()))
             .min(Comparator.comparingInt(c -> matcher.rank(c.platform())))
             .orElseThrow(() -> new JpullException(Kind.NOT_FOUND, ref + ": no manifest for platform " + matcher.wanted()
-                + "; the image has: " + Handlers.platformsOf(doc.index()), "choose one with --platform", null));
+                + "; the image has: " + Platforms.offered(doc.index()), "choose one with --platform", null));
         manifests.add(best);
       }
     } else {
@@ -85,7 +87,7 @@ final class DryRun {
 
   private Document document(Reference ref, Descriptor d) throws IOException {
     if (store.contains(d.digest())) {
-      return Handlers.read(store, d);
+      return store.document(d);
     }
     return client.manifest(ref, d);
   }

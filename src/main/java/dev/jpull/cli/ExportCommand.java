@@ -1,5 +1,7 @@
 package dev.jpull.cli;
 
+import dev.jpull.image.Platforms;
+
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
@@ -16,7 +18,7 @@ import dev.jpull.progress.Sizes;
 import dev.jpull.pull.PullOptions;
 import dev.jpull.pull.PullResult;
 import dev.jpull.pull.Puller;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import dev.jpull.reference.Reference;
 import dev.jpull.registry.RegistryClient;
 import java.io.BufferedOutputStream;
@@ -146,12 +148,12 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
           "export " + ref + ": the image vanished from the store (removed by another process?)"));
       Exporter exporter = new Exporter(store);
       Map<String, String> annotations = LayoutContent.annotations(ref);
-      StoredImage image = null;
+      Image image = null;
       LayoutContent content;
       if (allPlatforms) {
         content = LayoutContent.allPlatforms(store, root, annotations).orElseThrow(() -> incomplete());
       } else {
-        image = StoredImage.find(store, root, matcher, name).filter(i -> i.layersPresent(store))
+        image = Image.find(store, root, matcher, name).filter(i -> i.layersPresent(store))
             .orElseThrow(() -> incomplete());
         content = LayoutContent.of(store, image, annotations);
         if (!pulled && !matcher.matches(image.platform())) {
@@ -177,7 +179,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       return recorded;
     }
     long size = java.nio.file.Files.size(store.blobPath(ref.digest()));
-    return Optional.of(Handlers.read(store, new Descriptor("", ref.digest(), size)).descriptor());
+    return Optional.of(store.document(new Descriptor("", ref.digest(), size)).descriptor());
   }
 
   /** Checks what can be checked before any work; a usage error exits 2. Returns the layout directory for oci. */
@@ -219,7 +221,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
       return LayoutContent.allPlatforms(store, root, Map.of()).isPresent();
     }
     try {
-      return StoredImage.find(store, root, matcher, ref.toString()).filter(i -> i.layersPresent(store)).isPresent();
+      return Image.find(store, root, matcher, ref.toString()).filter(i -> i.layersPresent(store)).isPresent();
     } catch (JpullException e) {
       if (e.kind() != Kind.NOT_FOUND) {
         throw e;
@@ -233,11 +235,11 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
   }
 
   private static String platforms(LocalContentStore store, Descriptor root) throws IOException {
-    Document doc = Handlers.read(store, root);
+    Document doc = store.document(root);
     if (!doc.isIndex()) {
       return "one platform";
     }
-    String list = Handlers.platformsOf(doc.index()).stream().map(Platform::toString).distinct()
+    String list = Platforms.offered(doc.index()).stream().map(Platform::toString).distinct()
         .map(dev.jpull.Quoted::of).collect(Collectors.joining(", "));
     return list.isEmpty() ? "none" : list;
   }
@@ -256,7 +258,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
         "pull it again: jpull pull " + (allPlatforms ? "--all-platforms " : "") + ref, null);
   }
 
-  private void write(Exporter exporter, LayoutContent content, StoredImage image, Path directory) throws IOException {
+  private void write(Exporter exporter, LayoutContent content, Image image, Path directory) throws IOException {
     Destination.Body body = switch (format) {
       case OCI_ARCHIVE -> out -> exporter.ociArchive(content, out);
       case DOCKER_ARCHIVE -> out -> exporter.dockerArchive(image, ref, out);
@@ -283,7 +285,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
     }
   }
 
-  private void finish(Descriptor root, StoredImage image, long size, long downloaded, Map<String, Long> sources,
+  private void finish(Descriptor root, Image image, long size, long downloaded, Map<String, Long> sources,
       boolean pulled) {
     if (output.json()) {
       output.on(DoneEvent.of(ref.toString(), root.digest().toString(), image, size, downloaded, null, !pulled,

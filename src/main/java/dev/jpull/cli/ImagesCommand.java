@@ -7,7 +7,7 @@ import dev.jpull.content.LocalContentStore;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Json;
 import dev.jpull.oci.PlatformMatcher;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -42,15 +42,15 @@ final class ImagesCommand implements Callable<Integer> {
             d.annotations().getOrDefault(Descriptor.REF_NAME, ""));
         ObjectNode row = rows.addObject();
         row.put("name", name).put("digest", d.digest().toString()).put("mediaType", d.mediaType());
-        Optional<StoredImage> image = Optional.empty();
+        Optional<Image> image = Optional.empty();
         try {
-          image = StoredImage.find(store, d, PlatformMatcher.only(PlatformMatcher.host()), name);
+          image = Image.find(store, d, PlatformMatcher.only(PlatformMatcher.host()), name);
         } catch (java.io.IOException e) {
           // Another platform only, or incomplete: listed without size and platform.
         }
-        row.put("size", image.map(StoredImage::size).orElse(d.size()));
+        row.put("size", image.map(Image::size).orElse(d.size()));
         row.put("platform", image.map(i -> i.platform().toString()).orElse(null));
-        Optional<java.nio.file.Path> tree = image.map(StoredImage::chainId).flatMap(store::completeTree);
+        Optional<java.nio.file.Path> tree = image.map(Image::chainId).flatMap(store::completeTree);
         row.put("rootfs", tree.map(Object::toString).orElse(null));
       }
       if (format == Format.json) {

@@ -1,5 +1,7 @@
 package dev.jpull.cli;
 
+import dev.jpull.image.Platforms;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jpull.JpullException;
@@ -87,12 +89,12 @@ final class InspectCommand implements Callable<Integer> {
       Document manifestDoc = doc;
       if (doc.isIndex()) {
         ArrayNode platforms = summary.putArray("platforms");
-        for (Descriptor c : Handlers.imageManifests(doc.index())) {
+        for (Descriptor c : Platforms.images(doc.index())) {
           ObjectNode p = platforms.addObject();
           p.put("platform", c.platform() == null ? null : c.platform().normalized().toString());
           p.put("digest", c.digest().toString()).put("mediaType", c.mediaType()).put("size", c.size());
         }
-        manifestDesc = Handlers.imageManifests(doc.index()).stream()
+        manifestDesc = Platforms.images(doc.index()).stream()
             .filter(c -> c.platform() != null && matcher.matches(c.platform()))
             .min(Comparator.comparingInt(c -> matcher.rank(c.platform())))
             .orElse(null);
@@ -165,12 +167,12 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Document document(Descriptor d) throws IOException {
-      return Handlers.read(store, d);
+      return store.document(d);
     }
 
     @Override
     public byte[] config(Descriptor d) throws IOException {
-      try (InputStream in = store.open(d.digest())) {
+      try (InputStream in = store.open(d)) {
         return in.readNBytes(Document.MAX_SIZE);
       }
     }

@@ -10,7 +10,7 @@ import dev.jpull.progress.PlainRenderer;
 import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.pull.Puller;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import dev.jpull.reference.Reference;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,11 +48,11 @@ final class UnpackCommand implements Callable<Integer> {
       Descriptor root = store.lookup(ref.toString()).orElseThrow(() -> new JpullException(Kind.NOT_FOUND,
           "unpack " + ref + ": no such image in the store", "pull it first: jpull pull " + ref, null));
       PlatformMatcher matcher = PlatformMatcher.only(platform != null ? platform : PlatformMatcher.host());
-      StoredImage image = StoredImage.find(store, root, matcher, ref.toString())
+      Image image = Image.find(store, root, matcher, ref.toString())
           .filter(i -> i.layersPresent(store))
           .orElseThrow(() -> new JpullException(Kind.NOT_FOUND, "unpack " + ref + ": the store does not hold every "
               + "blob of this image", "pull it again: jpull pull " + ref, null));
-      StoredImage.checkRootfs(image.config(), image.manifest(), image.configDescriptor());
+      Image.checkRootfs(image.config(), image.manifest(), image.configDescriptor());
       // A failure leaves DIR as it was (absent or empty) and reports the layer's own error. Warnings (devices
       // an ordinary user cannot create, xattrs that cannot be set) reach stderr as in a pull; nothing else does.
       PlainRenderer plain = new PlainRenderer(System.err);

@@ -1,5 +1,7 @@
 package dev.jpull.content;
 
+import dev.jpull.image.DigestMismatchException;
+
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.oci.Descriptor;

@@ -173,7 +173,7 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
   }
 
   @Override
-  public InputStream open(Digest d) throws IOException {
+  public InputStream openUnverified(Digest d) throws IOException {
     try {
       return Files.newInputStream(paths.blob(d), LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException e) {
@@ -276,33 +276,6 @@ public final class LocalContentStore implements Provider, Ingester, Closeable {
       }
     }
     return Digest.of(want.algorithm(), md);
-  }
-
-  /** Reads a manifest or config whole: bounded by {@code max}, and re-verified against its digest. */
-  public byte[] readSmallBlob(Descriptor d, int max) throws IOException {
-    String action = "read blob " + d.digest() + " from store " + paths.root();
-    if (d.size() > max) {
-      throw new JpullException(Kind.VERIFICATION, action + ": size " + d.size() + " exceeds the limit of " + max + " bytes");
-    }
-    byte[] bytes;
-    try (InputStream in = open(d.digest())) {
-      bytes = in.readNBytes((int) d.size() + 1);
-    } catch (JpullException e) {
-      throw e;
-    } catch (IOException e) {
-      throw StoreFailure.of(action, e);
-    }
-    if (bytes.length != d.size()) {
-      throw new JpullException(Kind.VERIFICATION, action + ": it has " + (bytes.length > d.size() ? "more than " : "")
-          + bytes.length + " bytes, the descriptor says " + d.size(), "run jpull fsck --repair", null);
-    }
-    java.security.MessageDigest md = d.digest().newDigester();
-    md.update(bytes);
-    Digest got = Digest.of(d.digest().algorithm(), md);
-    if (!got.equals(d.digest())) {
-      throw new DigestMismatchException(d.digest(), got);
-    }
-    return bytes;
   }
 
   /** Points {@code name} (a canonical reference) at {@code target}, replacing what it pointed at. */

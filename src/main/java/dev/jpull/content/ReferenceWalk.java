@@ -67,7 +67,7 @@ final class ReferenceWalk {
     }
     Document doc;
     try {
-      doc = Document.parse(store.readSmallBlob(d, Document.MAX_SIZE), null, d);
+      doc = Document.parse(store.read(d, Document.MAX_SIZE), null, d);
     } catch (JpullException e) {
       if (e.kind() != Kind.UNSUPPORTED) {
         damaged.add(name + ": " + e.getMessage());
@@ -94,7 +94,7 @@ final class ReferenceWalk {
       return;
     }
     try {
-      ImageConfig c = Json.MAPPER.readValue(store.readSmallBlob(config, Document.MAX_SIZE), ImageConfig.class);
+      ImageConfig c = Json.MAPPER.readValue(store.read(config, Document.MAX_SIZE), ImageConfig.class);
       if (!c.diffIds().isEmpty()) {
         Digest chain = ChainId.of(c.diffIds());
         chains.add(chain);

@@ -1,5 +1,7 @@
 package dev.jpull.content;
 
+import dev.jpull.image.DigestMismatchException;
+
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -1,5 +1,7 @@
 package dev.jpull.dispatch;
 
+import dev.jpull.image.Platforms;
+
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.Provider;
@@ -24,9 +26,6 @@ import java.util.stream.Collectors;
  * command composes them and never carries flags into them.
  */
 public final class Handlers {
-  /** buildx/BuildKit mark attestation manifests in an index with this annotation. */
-  static final String REFERENCE_TYPE = "vnd.docker.reference.type";
-
   private Handlers() {}
 
   /** Runs handlers in order on each descriptor; the children are those of all of them, in order, once each. */
@@ -51,9 +50,9 @@ public final class Handlers {
       if (!MediaTypes.isIndex(d.mediaType()) && !MediaTypes.isManifest(d.mediaType())) {
         return List.of();
       }
-      Document doc = read(store, d);
+      Document doc = store.document(d);
       if (doc.isIndex()) {
-        return imageManifests(doc.index());
+        return Platforms.images(doc.index());
       }
       ImageManifest m = doc.manifest();
       if (!MediaTypes.isConfig(m.config().mediaType())) {
@@ -69,32 +68,6 @@ public final class Handlers {
     };
   }
 
-  /** The entries of an index that are images jpull can pull. */
-  public static List<Descriptor> imageManifests(ImageIndex index) {
-    List<Descriptor> out = new ArrayList<>();
-    for (Descriptor c : index.manifests()) {
-      boolean known = MediaTypes.isIndex(c.mediaType()) || MediaTypes.isManifest(c.mediaType());
-      boolean attestation = c.annotations().containsKey(REFERENCE_TYPE);
-      boolean unknownPlatform = c.platform() != null && "unknown".equals(c.platform().os())
-          && "unknown".equals(c.platform().architecture());
-      if (known && !attestation && !unknownPlatform) {
-        out.add(c);
-      }
-    }
-    return out;
-  }
-
-  /** Reads and parses a stored document, bounded by {@link Document#MAX_SIZE}. */
-  public static Document read(Provider store, Descriptor d) throws IOException {
-    if (d.size() > Document.MAX_SIZE) {
-      throw new JpullException(Kind.VERIFICATION, "manifest " + d.digest() + " exceeds " + Document.MAX_SIZE + " bytes");
-    }
-    try (InputStream in = store.open(d.digest())) {
-      byte[] bytes = in.readNBytes(Document.MAX_SIZE + 1);
-      return Document.parse(bytes, null, d);
-    }
-  }
-
   /**
    * Keeps, among an index's children, only those whose platform matches, the best {@code limit} of them
    * (containerd {@code FilterPlatforms} + {@code LimitManifests}). No match is {@code NOT_FOUND}, listing
@@ -106,33 +79,7 @@ public final class Handlers {
       if (!MediaTypes.isIndex(d.mediaType())) {
         return children;
       }
-      List<Descriptor> matching = children.stream()
-          .filter(c -> c.platform() != null && matcher.matches(c.platform()))
-          .sorted(Comparator.comparingInt(c -> matcher.rank(c.platform())))
-          .limit(limit)
-          .collect(Collectors.toList());
-      if (matching.isEmpty()) {
-        String available = children.stream()
-            .map(c -> c.platform() == null ? "(no platform)" : c.platform().normalized().toString())
-            .distinct()
-            .map(dev.jpull.Quoted::of)
-            .collect(Collectors.joining(", "));
-        throw new JpullException(Kind.NOT_FOUND, subject + ": no manifest for platform " + matcher.wanted()
-            + "; the image has: " + (available.isEmpty() ? "none" : available),
-            "choose one of them with --platform", null);
-      }
-      return matching;
+      return Platforms.pick(children, matcher, limit, subject);
     };
-  }
-
-  /** The platforms an index offers, normalised, for messages and {@code inspect}. */
-  public static List<Platform> platformsOf(ImageIndex index) {
-    List<Platform> out = new ArrayList<>();
-    for (Descriptor c : imageManifests(index)) {
-      if (c.platform() != null) {
-        out.add(c.platform().normalized());
-      }
-    }
-    return out;
   }
 }

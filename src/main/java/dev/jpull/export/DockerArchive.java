@@ -10,7 +10,7 @@ import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.Json;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import dev.jpull.reference.Reference;
 import dev.jpull.unpack.Decompression;
 import java.io.ByteArrayOutputStream;
@@ -45,8 +45,8 @@ final class DockerArchive {
     this.store = store;
   }
 
-  void write(StoredImage image, Reference ref, TarWriter tar) throws IOException {
-    StoredImage.checkRootfs(image.config(), image.manifest(), image.configDescriptor());
+  void write(Image image, Reference ref, TarWriter tar) throws IOException {
+    Image.checkRootfs(image.config(), image.manifest(), image.configDescriptor());
     List<Digest> diffIds = image.config().diffIds();
     List<String> layerFiles = new ArrayList<>();
     Set<String> written = new HashSet<>();
@@ -108,7 +108,7 @@ final class DockerArchive {
     MessageDigest md = diffId.newDigester();
     byte[] buffer = new byte[Exporter.BUFFER];
     long n = 0;
-    try (InputStream blob = store.open(layer.digest()); InputStream tar = Decompression.open(blob, layer)) {
+    try (InputStream blob = store.open(layer); InputStream tar = Decompression.open(blob, layer)) {
       while (true) {
         int r;
         try {
@@ -139,7 +139,7 @@ final class DockerArchive {
    * The pre-manifest.json metadata, with the v1 layer IDs that skopeo computes (a chain over the diff ID
    * hexes); {@code layer.tar} is a symlink to the layer file. Returns the top layer's ID, or null.
    */
-  private String legacyLayers(TarWriter tar, StoredImage image, List<Digest> diffIds) throws IOException {
+  private String legacyLayers(TarWriter tar, Image image, List<Digest> diffIds) throws IOException {
     String parent = null;
     JsonNode config = null;
     for (int i = 0; i < diffIds.size(); i++) {

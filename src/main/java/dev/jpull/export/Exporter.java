@@ -5,7 +5,7 @@ import dev.jpull.Kind;
 import dev.jpull.content.Provider;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import dev.jpull.reference.Reference;
 import java.io.IOException;
 import java.io.InputStream;
@@ -73,7 +73,7 @@ public final class Exporter {
    * Writes what {@code docker load} and {@code skopeo docker-archive:} read: uncompressed layers, the
    * config, {@code manifest.json} and {@code repositories}, tagged with {@code ref}'s tag when it has one.
    */
-  public void dockerArchive(StoredImage image, Reference ref, OutputStream out) throws IOException {
+  public void dockerArchive(Image image, Reference ref, OutputStream out) throws IOException {
     new DockerArchive(this, store).write(image, ref, new TarWriter(out));
   }
 
@@ -94,7 +94,7 @@ public final class Exporter {
     MessageDigest md = d.digest().newDigester();
     byte[] buffer = new byte[BUFFER];
     long n = 0;
-    try (InputStream in = store.open(d.digest())) {
+    try (InputStream in = store.open(d)) {
       while (n < d.size()) {
         int r = in.read(buffer, 0, (int) Math.min(buffer.length, d.size() - n));
         if (r < 0) {

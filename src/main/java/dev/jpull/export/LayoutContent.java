@@ -11,7 +11,7 @@ import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import dev.jpull.reference.Reference;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,12 +76,12 @@ public final class LayoutContent {
   }
 
   /** One platform's image: its manifest (with the platform the index gave it), config and layers. */
-  public static LayoutContent of(Provider store, StoredImage image, Map<String, String> annotations)
+  public static LayoutContent of(Provider store, Image image, Map<String, String> annotations)
       throws IOException {
     List<Descriptor> blobs = new ArrayList<>();
     Map<Digest, byte[]> generated = new HashMap<>();
     Descriptor manifest = image.manifestDescriptor();
-    byte[] oci = OciForm.manifest(Handlers.read(store, manifest));
+    byte[] oci = OciForm.manifest(store.document(manifest));
     if (oci != null) {
       manifest = replaced(manifest, MediaTypes.OCI_MANIFEST, oci);
       generated.put(manifest.digest(), oci);
@@ -147,7 +147,7 @@ public final class LayoutContent {
         replaced.put(child.digest(), now);
       }
     }
-    Document doc = Handlers.read(store, d);
+    Document doc = store.document(d);
     byte[] oci = doc.isIndex() ? OciForm.index(doc, replaced) : OciForm.manifest(doc);
     Descriptor self = d;
     if (oci != null) {

@@ -1,5 +1,7 @@
 package dev.jpull.lock;
 
+import dev.jpull.image.Platforms;
+
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.dispatch.Handlers;
@@ -53,7 +55,7 @@ public final class Locker {
     counted.add(root.digest());
     long[] size = {root.size()};
     if (doc.isIndex()) {
-      List<Descriptor> children = new ArrayList<>(Handlers.imageManifests(doc.index()));
+      List<Descriptor> children = new ArrayList<>(Platforms.images(doc.index()));
       children.removeIf(c -> !MediaTypes.isManifest(c.mediaType())); // nested indexes: not locked per platform
       if (matcher != null) {
         List<Descriptor> all = List.copyOf(children);

@@ -68,7 +68,7 @@ final class LayerUnpacker {
         throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
       }
       listener.on(new Unpack(layer.digest().toString(), i, UnpackStatus.STARTED));
-      try (InputStream in = store.open(layer.digest())) {
+      try (InputStream in = store.open(layer)) {
         rootfs.applyLayer(in, layer, diffIds.get(i), i);
       }
       listener.on(new Unpack(layer.digest().toString(), i, UnpackStatus.DONE));

@@ -1,5 +1,7 @@
 package dev.jpull.pull;
 
+import dev.jpull.image.Image;
+
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Platform;
@@ -16,7 +18,7 @@ import java.util.Map;
  * @param upToDate true when nothing had to be fetched or unpacked
  * @param sources bytes of blobs each host served this time
  */
-public record PullResult(Reference reference, Descriptor resolved, String host, StoredImage image, Path rootfs,
+public record PullResult(Reference reference, Descriptor resolved, String host, Image image, Path rootfs,
     long size, long downloaded, boolean upToDate, Map<String, Long> sources) {
 
   public PullResult {

@@ -1,5 +1,9 @@
 package dev.jpull.pull;
 
+import dev.jpull.image.Image;
+
+import dev.jpull.image.Graph;
+
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
@@ -64,7 +68,7 @@ public final class Puller {
    * removes it when this call made it), and the layer's error is what is thrown: a cleanup failure is
    * only attached to it.
    */
-  public static void unpackStored(LocalContentStore store, StoredImage image, Path dir, ProgressListener listener)
+  public static void unpackStored(LocalContentStore store, Image image, Path dir, ProgressListener listener)
       throws IOException, InterruptedException {
     boolean created = createTarget(dir);
     try {
@@ -146,9 +150,9 @@ public final class Puller {
         || options.rootfs() != null) {
       return Optional.empty();
     }
-    Optional<StoredImage> image;
+    Optional<Image> image;
     try {
-      image = StoredImage.find(store, recorded.get(), options.platform(), ref.toString());
+      image = Image.find(store, recorded.get(), options.platform(), ref.toString());
     } catch (JpullException e) {
       // Another platform than the one stored: the walk below reports it with the image's platforms.
       return Optional.empty();
@@ -182,7 +186,7 @@ public final class Puller {
     running.set(dispatcher);
     FetchHandler fetch = new FetchHandler(client, ref, store, store, listener, dispatcher::cancelled);
     Map<Digest, Integer> depth = new ConcurrentHashMap<>();
-    AtomicReference<StoredImage> chosen = new AtomicReference<>();
+    AtomicReference<Image> chosen = new AtomicReference<>();
     AtomicReference<Thread> unpackThread = new AtomicReference<>();
     AtomicReference<Throwable> unpackFailure = new AtomicReference<>();
     AtomicReference<Path> unpackTarget = new AtomicReference<>();
@@ -202,9 +206,9 @@ public final class Puller {
       List<Descriptor> kids = walk.handle(d);
       if (MediaTypes.isIndex(d.mediaType())) {
         int level = depth.getOrDefault(d.digest(), 0) + 1;
-        if (level > StoredImage.MAX_INDEX_DEPTH) {
+        if (level > Graph.MAX_INDEX_DEPTH) {
           throw new JpullException(Kind.VERIFICATION, ref + ": index nesting too deep (more than "
-              + StoredImage.MAX_INDEX_DEPTH + " levels)");
+              + Graph.MAX_INDEX_DEPTH + " levels)");
         }
         kids.forEach(k -> depth.put(k.digest(), level));
         return kids;
@@ -215,12 +219,12 @@ public final class Puller {
       // The config is fetched and checked before any layer, so a malformed image fails before the big
       // downloads start (moby errRootFSMismatch), and the unpacker knows the diff IDs early.
       Descriptor configDesc = kids.get(0);
-      StoredImage.checkConfigDescriptor(configDesc); // sizes before bytes: an oversized config is never requested
+      Image.checkConfigDescriptor(configDesc); // sizes before bytes: an oversized config is never requested
       landed.handle(configDesc);
-      ImageConfig config = StoredImage.readConfig(store, configDesc);
-      Document doc = Handlers.read(store, d);
-      StoredImage.checkRootfs(config, doc.manifest(), configDesc);
-      StoredImage image = new StoredImage(root, d, doc.manifest(), configDesc, config);
+      ImageConfig config = Image.readConfig(store, configDesc);
+      Document doc = store.document(d);
+      Image.checkRootfs(config, doc.manifest(), configDesc);
+      Image image = new Image(root, d, doc.manifest(), configDesc, config);
       List<Descriptor> layers = kids.subList(1, kids.size());
       for (Descriptor l : layers) {
         if (!store.contains(l)) {
@@ -271,13 +275,13 @@ public final class Puller {
     } else if (options.unpack() && chosen.get() != null && chosen.get().chainId() != null) {
       rootfs = store.completeTree(chosen.get().chainId()).orElse(null);
     }
-    StoredImage image = chosen.get();
+    Image image = chosen.get();
     long size = image == null ? root.size() : image.size();
     return new PullResult(ref, root, resolution.host(), image, rootfs, size, fetch.downloaded(), false,
         fetch.sources());
   }
 
-  private void checkPlatform(StoredImage image, PullOptions options, Reference ref) {
+  private void checkPlatform(Image image, PullOptions options, Reference ref) {
     PlatformMatcher m = options.platform();
     if (m != null && !m.matches(image.platform())) {
       listener.warn("the image " + ref + " is for " + image.platform() + ", which does not match the requested "
@@ -285,7 +289,7 @@ public final class Puller {
     }
   }
 
-  private void startUnpack(StoredImage image, PullOptions options, LayerUnpacker unpacker,
+  private void startUnpack(Image image, PullOptions options, LayerUnpacker unpacker,
       AtomicReference<Thread> thread, AtomicReference<Throwable> failure, AtomicReference<Path> target,
       Dispatcher dispatcher) throws IOException {
     Digest chain = image.chainId();
@@ -312,7 +316,7 @@ public final class Puller {
     t.start();
   }
 
-  private Path commitTarget(StoredImage image, Path dir, PullOptions options) throws IOException {
+  private Path commitTarget(Image image, Path dir, PullOptions options) throws IOException {
     if (dir == null) {
       return null;
     }

@@ -142,7 +142,7 @@ final class Catalog {
         return d;
       }
       if (MediaTypes.isIndex(d.mediaType())) {
-        Document doc = Handlers.read(store, d);
+        Document doc = store.document(d);
         todo.addAll(doc.index().manifests().stream()
             .filter(c -> MediaTypes.isIndex(c.mediaType()) || MediaTypes.isManifest(c.mediaType())).toList());
       }

@@ -1,5 +1,7 @@
 package dev.jpull.arch;
 
+import dev.jpull.image.Image;
+
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -48,7 +50,7 @@ class ArchitectureTest {
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("serve").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("lock").mayOnlyBeAccessedByLayers("cli")
-        // export -> pull (StoredImage) is the one arrow the architecture issue (#14) removes with dev.jpull.image.
+        // export -> pull (Image) is the one arrow the architecture issue (#14) removes with dev.jpull.image.
         .whereLayer("export").mayOnlyBeAccessedByLayers("cli")
         .whereLayer("pull").mayOnlyBeAccessedByLayers("cli", "export")
         .whereLayer("dispatch").mayOnlyBeAccessedByLayers("cli", "serve", "lock", "export", "pull")

@@ -40,7 +40,7 @@ class KilledCommitTest {
         w.commit();
       }
       assertTrue(store.contains(desc.digest()));
-      try (var in = store.open(desc.digest())) {
+      try (var in = store.open(desc)) {
         assertArrayEquals(bytes, in.readAllBytes());
       }
     }

@@ -1,5 +1,6 @@
 package dev.jpull.content;
 
+import dev.jpull.image.DigestMismatchException;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -151,10 +152,10 @@ class LocalContentStoreTest extends ContentStoreContract<LocalContentStore> {
       w.stream().write(blob);
       w.commit();
     }
-    assertArrayEquals(blob, store.readSmallBlob(d, 100));
-    assertEquals(Kind.VERIFICATION, assertThrows(JpullException.class, () -> store.readSmallBlob(d, 3)).kind());
+    assertArrayEquals(blob, store.read(d, 100));
+    assertEquals(Kind.VERIFICATION, assertThrows(JpullException.class, () -> store.read(d, 3)).kind());
     corrupt(d.digest());
-    assertThrows(DigestMismatchException.class, () -> store.readSmallBlob(d, 100));
+    assertThrows(DigestMismatchException.class, () -> store.read(d, 100));
   }
 
   private void corrupt(Digest d) throws IOException {

@@ -26,7 +26,7 @@ class HandlersTest {
   private final Map<Digest, byte[]> blobs = new HashMap<>();
   private final Provider store = new Provider() {
     @Override
-    public InputStream open(Digest d) throws IOException {
+    public InputStream openUnverified(Digest d) throws IOException {
       byte[] b = blobs.get(d);
       if (b == null) {
         throw new JpullException(Kind.NOT_FOUND, "no " + d);
@@ -37,6 +37,11 @@ class HandlersTest {
     @Override
     public boolean contains(Digest d) {
       return blobs.containsKey(d);
+    }
+
+    @Override
+    public boolean contains(Descriptor d) {
+      return blobs.containsKey(d.digest()) && blobs.get(d.digest()).length == d.size();
     }
   };
 

@@ -17,7 +17,7 @@ import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
-import dev.jpull.pull.StoredImage;
+import dev.jpull.image.Image;
 import dev.jpull.reference.Reference;
 import dev.jpull.testing.TarBuilder;
 import dev.jpull.testing.TestImage;
@@ -58,9 +58,9 @@ class ExporterTest {
     ref = Reference.parse("registry.test:5000/team/app:1.2");
   }
 
-  private StoredImage stored(TestImage image) throws Exception {
+  private Image stored(TestImage image) throws Exception {
     Descriptor root = StoreFixture.record(store, ref.toString(), image);
-    return StoredImage.find(store, root, AMD64, ref.toString()).orElseThrow();
+    return Image.find(store, root, AMD64, ref.toString()).orElseThrow();
   }
 
   /** A tar's entries in order, with their content (test images are small). */
@@ -95,7 +95,7 @@ class ExporterTest {
   @Test
   void ociArchiveIsTheLayoutWithTheManifestNamedByTagAndIsReproducible() throws Exception {
     TestImage image = TestImage.of(TestImage.standardLayers(), true);
-    StoredImage stored = stored(image);
+    Image stored = stored(image);
     LayoutContent content = LayoutContent.of(store, stored, LayoutContent.annotations(ref));
     ByteArrayOutputStream first = new ByteArrayOutputStream();
     new Exporter(store).ociArchive(content, first);
@@ -132,7 +132,7 @@ class ExporterTest {
   @Test
   void ociLayoutDirectoryTakesOverAnEmptyDirectoryAndLeavesNoTemporaries() throws Exception {
     TestImage image = TestImage.of(TestImage.standardLayers(), true);
-    StoredImage stored = stored(image);
+    Image stored = stored(image);
     Path out = Files.createDirectory(dir.resolve("layout"));
     new Exporter(store).ociLayout(LayoutContent.of(store, stored, LayoutContent.annotations(ref)), out);
 
@@ -162,7 +162,7 @@ class ExporterTest {
   @Test
   void aDockerManifestTakesItsOciFormWithTheSameConfigAndLayers() throws Exception {
     TestImage image = TestImage.of(TestImage.standardLayers(), false);
-    StoredImage stored = stored(image);
+    Image stored = stored(image);
     Path out = dir.resolve("layout");
     new Exporter(store).ociLayout(LayoutContent.of(store, stored, LayoutContent.annotations(ref)), out);
     JsonNode top = Json.MAPPER.readTree(out.resolve("index.json").toFile()).get("manifests").get(0);
@@ -219,7 +219,7 @@ class ExporterTest {
       case "gzip docker" -> TestImage.of(tars, false);
       default -> TestImage.zstd(tars);
     };
-    StoredImage stored = stored(image);
+    Image stored = stored(image);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     new Exporter(store).dockerArchive(stored, ref, out);
     Map<String, Entry> entries = entries(out.toByteArray());
@@ -267,7 +267,7 @@ class ExporterTest {
     StoreFixture.write(store, tar);
     StoreFixture.write(store, config);
     Descriptor m = StoreFixture.write(store, manifest).withMediaType(MediaTypes.OCI_MANIFEST);
-    StoredImage stored = StoredImage.find(store, m, AMD64, "test").orElseThrow();
+    Image stored = Image.find(store, m, AMD64, "test").orElseThrow();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     new Exporter(store).dockerArchive(stored, ref, out);
     assertDockerArchive(entries(out.toByteArray()), Digest.sha256(config), config, List.of(tar));
@@ -275,7 +275,7 @@ class ExporterTest {
 
   @Test
   void dockerArchiveByDigestHasNoTags() throws Exception {
-    StoredImage stored = stored(TestImage.of(List.of(new TarBuilder().file("a", "a").build()), true));
+    Image stored = stored(TestImage.of(List.of(new TarBuilder().file("a", "a").build()), true));
     Reference byDigest = Reference.parse("registry.test:5000/team/app@" + stored.manifestDescriptor().digest());
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     new Exporter(store).dockerArchive(stored, byDigest, out);
@@ -289,7 +289,7 @@ class ExporterTest {
   void dockerArchiveRefusesALayerThatIsNotItsDiffId() throws Exception {
     List<byte[]> tars = List.of(new TarBuilder().file("a", "a").build());
     TestImage bad = TestImage.withDiffIds(tars, List.of(sha256("something else".getBytes(StandardCharsets.UTF_8))));
-    StoredImage stored = stored(bad);
+    Image stored = stored(bad);
     JpullException e = assertThrows(JpullException.class,
         () -> new Exporter(store).dockerArchive(stored, ref, java.io.OutputStream.nullOutputStream()));
     assertEquals(Kind.VERIFICATION, e.kind());
@@ -300,7 +300,7 @@ class ExporterTest {
   @ValueSource(strings = {"oci", "oci-archive", "docker-archive"})
   void aBlobCorruptedInTheStoreFailsTheExportAndLeavesNothing(String format) throws Exception {
     TestImage image = TestImage.of(TestImage.standardLayers(), true);
-    StoredImage stored = stored(image);
+    Image stored = stored(image);
     Path blob = store.blobPath(image.layerDigests.get(1));
     byte[] bytes = Files.readAllBytes(blob);
     bytes[bytes.length / 2] ^= 0x55;
@@ -325,7 +325,7 @@ class ExporterTest {
 
   @Test
   void aFileDestinationIsReplacedWhole() throws Exception {
-    StoredImage stored = stored(TestImage.of(List.of(new TarBuilder().file("a", "a").build()), true));
+    Image stored = stored(TestImage.of(List.of(new TarBuilder().file("a", "a").build()), true));
     Path dest = dir.resolve("image.tar");
     Files.writeString(dest, "old content that is not a tar");
     Exporter exporter = new Exporter(store);
@@ -348,7 +348,7 @@ class ExporterTest {
     store.record(ref.toString(), root);
 
     assertTrue(LayoutContent.allPlatforms(store, root, Map.of()).isEmpty(), "arm64's layer is missing");
-    StoredImage one = StoredImage.find(store, root, AMD64, ref.toString()).orElseThrow();
+    Image one = Image.find(store, root, AMD64, ref.toString()).orElseThrow();
     LayoutContent single = LayoutContent.of(store, one, Map.of());
     assertEquals(amd64.manifestDigest, single.top().digest());
     assertEquals("linux/amd64", single.top().platform().toString(), "the index's platform is kept for index.json");

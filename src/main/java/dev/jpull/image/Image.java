@@ -1,9 +1,8 @@
-package dev.jpull.pull;
+package dev.jpull.image;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
-import dev.jpull.content.Provider;
-import dev.jpull.dispatch.Handlers;
+import dev.jpull.Quoted;
 import dev.jpull.oci.ChainId;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
@@ -15,19 +14,16 @@ import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * One platform's image as held in the store: the root the reference names (index or manifest), the
- * chosen manifest and its config. Read offline from verified blobs only.
+ * One platform's image, an immutable view read from a {@link BlobSource}: the root the reference names
+ * (index or manifest), the chosen manifest and its config. Its layers are descriptors; their bytes are
+ * read with {@link #openLayer}, verified as they stream.
  */
-public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageManifest manifest,
+public record Image(Descriptor root, Descriptor manifestDescriptor, ImageManifest manifest,
     Descriptor configDescriptor, ImageConfig config) {
-
-  /** The maximum depth of indexes inside indexes that jpull follows. */
-  static final int MAX_INDEX_DEPTH = 4;
 
   public Platform platform() {
     return config.platform();
@@ -35,6 +31,11 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
 
   public List<Descriptor> layers() {
     return manifest.layers();
+  }
+
+  /** The layer's bytes as stored (compressed), verified against its descriptor as they are read. */
+  public static InputStream openLayer(BlobSource source, Descriptor layer) throws IOException {
+    return source.open(layer);
   }
 
   /** The chain ID naming the applied layer stack, or null for an image without layers. */
@@ -55,42 +56,41 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
     return n;
   }
 
-  /** Whether every layer blob is in the store. */
-  public boolean layersPresent(Provider store) {
-    return manifest.layers().stream().allMatch(l -> store.contains(l));
+  /** Whether every layer blob is held, with its descriptor's size. */
+  public boolean layersPresent(BlobSource source) {
+    return manifest.layers().stream().allMatch(source::contains);
   }
 
   /**
-   * Finds the image for {@code matcher} under {@code root} in the store; empty when a document on the way
-   * is missing. {@code NOT_FOUND} when the stored index has no such platform.
+   * Finds the image for {@code matcher} under {@code root}; empty when a document on the way is missing.
+   * {@code NOT_FOUND} when the index has no such platform.
    */
-  public static Optional<StoredImage> find(Provider store, Descriptor root, PlatformMatcher matcher, String subject)
+  public static Optional<Image> find(BlobSource source, Descriptor root, PlatformMatcher matcher, String subject)
       throws IOException {
     Descriptor d = root;
-    for (int depth = 0; depth <= MAX_INDEX_DEPTH; depth++) {
-      if (!store.contains(d)) {
+    for (int indexes = 0; ; indexes++) {
+      if (!source.contains(d)) {
         return Optional.empty();
       }
-      Document doc = Handlers.read(store, d);
+      Document doc = source.document(d);
       if (!doc.isIndex()) {
         ImageManifest m = doc.manifest();
-        if (!store.contains(m.config())) {
+        if (!source.contains(m.config())) {
           return Optional.empty();
         }
-        return Optional.of(new StoredImage(root, doc.descriptor(), m, m.config(), readConfig(store, m.config())));
+        return Optional.of(new Image(root, doc.descriptor(), m, m.config(), readConfig(source, m.config())));
       }
-      List<Descriptor> children = Handlers.imageManifests(doc.index());
-      Optional<Descriptor> best = children.stream()
-          .filter(c -> c.platform() != null && matcher.matches(c.platform()))
-          .min(Comparator.comparingInt(c -> matcher.rank(c.platform())));
-      if (best.isEmpty()) {
-        throw new JpullException(Kind.NOT_FOUND, subject + ": no manifest for platform " + matcher.wanted()
-            + " in the stored index", "pull it with --platform " + matcher.wanted(), null);
-      }
-      d = best.get();
+      d = Platforms.pick(doc.index(), matcher, subject);
+      Graph.checkNesting(d, indexes + 1);
     }
-    throw new JpullException(Kind.VERIFICATION, subject + ": index nesting too deep (more than "
-        + MAX_INDEX_DEPTH + " levels)");
+  }
+
+  /** The image of {@code manifest} under {@code root}, its config read from {@code source} (a pull's). */
+  public static Image of(BlobSource source, Descriptor root, Document manifest, Descriptor configDescriptor)
+      throws IOException {
+    ImageConfig config = readConfig(source, configDescriptor);
+    checkRootfs(config, manifest.manifest(), configDescriptor);
+    return new Image(root, manifest.descriptor(), manifest.manifest(), configDescriptor, config);
   }
 
   /**
@@ -104,18 +104,14 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
     }
     if (!MediaTypes.isConfig(config.mediaType())) {
       throw new JpullException(Kind.UNSUPPORTED, "config " + config.digest() + " has media type "
-          + dev.jpull.Quoted.of(config.mediaType()) + ", which is not a container image config");
+          + Quoted.of(config.mediaType()) + ", which is not a container image config");
     }
   }
 
-  /** Reads and validates a stored config (bounded, strict JSON, rootfs shape checked by the caller). */
-  public static ImageConfig readConfig(Provider store, Descriptor config) throws IOException {
+  /** Reads and validates a stored config (bounded, verified, strict JSON; rootfs shape checked by the caller). */
+  public static ImageConfig readConfig(BlobSource source, Descriptor config) throws IOException {
     checkConfigDescriptor(config);
-    byte[] bytes;
-    try (InputStream in = store.open(config.digest())) {
-      bytes = in.readNBytes(Document.MAX_SIZE + 1);
-    }
-    return ImageConfig.parse(bytes, config);
+    return ImageConfig.parse(source.read(config, Document.MAX_SIZE), config);
   }
 
   /**
@@ -127,7 +123,7 @@ public record StoredImage(Descriptor root, Descriptor manifestDescriptor, ImageM
     String type = config.rootfs() == null ? null : config.rootfs().type();
     if (!"layers".equals(type)) {
       throw new JpullException(Kind.VERIFICATION, "config " + configDescriptor.digest() + " has rootfs type "
-          + dev.jpull.Quoted.of(type) + ", want \"layers\"");
+          + Quoted.of(type) + ", want \"layers\"");
     }
     if (config.diffIds().size() != manifest.layers().size()) {
       throw new JpullException(Kind.VERIFICATION, "config " + configDescriptor.digest() + " lists "

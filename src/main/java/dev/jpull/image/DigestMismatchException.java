@@ -1,4 +1,4 @@
-package dev.jpull.content;
+package dev.jpull.image;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
@@ -12,7 +12,13 @@ public final class DigestMismatchException extends JpullException {
   private final transient Digest actual;
 
   public DigestMismatchException(Digest expected, Digest actual) {
-    super(Kind.VERIFICATION, "digest mismatch for " + expected + ": got " + actual);
+    this(expected.toString(), expected, actual);
+  }
+
+  /** {@code what} names the content: "blob sha256:…", "layer sha256:… (diff ID)". */
+  public DigestMismatchException(String what, Digest expected, Digest actual) {
+    super(Kind.VERIFICATION, "digest mismatch for " + what + ": got " + actual
+        + (what.contains(expected.toString()) ? "" : ", want " + expected));
     this.expected = expected;
     this.actual = actual;
   }
