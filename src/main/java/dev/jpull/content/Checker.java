@@ -38,7 +38,7 @@ final class Checker {
           bad = true;
         } else {
           checked++;
-          bad = !d.equals(LocalContentStore.hashOf(f, d));
+          bad = !LocalContentStore.intact(f, d, a.size());
           if (bad) {
             corrupt.add(d);
           }

@@ -1,13 +1,13 @@
 package dev.jpull.content;
 
 import dev.jpull.JpullException;
+import dev.jpull.image.Graph;
 import dev.jpull.Kind;
 import dev.jpull.oci.ChainId;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.ImageConfig;
-import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,19 +16,17 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Walks what the references of a store hold: index → the child manifests that are present → config and
- * layers; config diff IDs → chain ID → tree. Used by gc (what to keep) and fsck (what is broken).
+ * Walks what the references of a store hold, with the one image walk ({@link Graph}): index → the child
+ * manifests that are present → config and layers; config diff IDs → chain ID → tree. Used by gc (what to
+ * keep) and fsck (what is broken). A document shared by several references or parents is read once, so
+ * gc and fsck stay linear under the store lock.
  */
 final class ReferenceWalk {
-  private static final int MAX_DEPTH = 4;
-
   private final LocalContentStore store;
+  private final Graph graph = new Graph();
   private final Set<Digest> blobs = new HashSet<>();
-  /**
-   * Documents already walked: a graph that shares a child (an index naming one manifest 40 times, nested)
-   * is walked once per document, not once per path, so gc and fsck stay linear under the store lock.
-   */
-  private final Set<Digest> walked = new HashSet<>();
+  /** An index's children may be absent (a single-platform pull keeps one): only they are optional. */
+  private final Set<Digest> optional = new HashSet<>();
   private final Set<Digest> chains = new HashSet<>();
   private final List<String> missing = new ArrayList<>();
   private final List<String> damaged = new ArrayList<>();
@@ -44,62 +42,71 @@ final class ReferenceWalk {
     for (Descriptor d : references) {
       String name = d.annotations().getOrDefault(Descriptor.CONTAINERD_NAME,
           d.annotations().getOrDefault(Descriptor.REF_NAME, d.digest().toString()));
-      walk(name, d, true, 0);
+      try {
+        graph.walk(d, (child, indexes) -> enter(name, child));
+      } catch (JpullException e) {
+        damaged.add(name + ": " + e.getMessage()); // e.g. nesting too deep: what lies below is unknown
+        unreadableDocument = true;
+      } catch (IOException e) {
+        damaged.add(name + ": " + StoreFailure.describe(e));
+        unreadableDocument = true;
+      }
     }
     return this;
   }
 
-  private void walk(String name, Descriptor d, boolean required, int depth) {
-    boolean document = d.mediaType().isEmpty() || MediaTypes.isIndex(d.mediaType()) || MediaTypes.isManifest(d.mediaType());
+  /** One descriptor met for the first time: what it refers to, for the walk to go on with. */
+  private List<Descriptor> enter(String name, Descriptor d) {
+    boolean document = Graph.isDocument(d);
     if (!store.contains(d)) {
       if (store.contains(d.digest())) {
         // Truncated or damaged: a pull fetches it again. A document's children are unknown meanwhile.
         damaged.add(name + ": blob " + d.digest() + " does not have the descriptor's size of " + d.size() + " bytes");
         unreadableDocument |= document;
-      } else if (required) {
+      } else if (!optional.contains(d.digest())) {
         missing.add(name + ": blob " + d.digest() + " is missing");
       }
-      return;
+      return List.of();
     }
     blobs.add(d.digest());
-    if (depth > MAX_DEPTH || !document || !walked.add(d.digest())) {
-      return;
+    if (!document) {
+      return List.of();
     }
     Document doc;
     try {
-      doc = Document.parse(store.read(d, Document.MAX_SIZE), null, d);
+      doc = store.document(d);
     } catch (JpullException e) {
       if (e.kind() != Kind.UNSUPPORTED) {
         damaged.add(name + ": " + e.getMessage());
         unreadableDocument = true;
       }
-      return;
+      return List.of();
     } catch (IOException e) {
       damaged.add(name + ": " + StoreFailure.describe(e));
       unreadableDocument = true;
-      return;
+      return List.of();
     }
+    List<Descriptor> children = Graph.children(doc);
     if (doc.isIndex()) {
-      for (Descriptor child : doc.index().manifests()) {
-        walk(name, child, false, depth + 1);
-      }
-      return;
+      children.forEach(c -> optional.add(c.digest()));
+    } else {
+      recordTree(name, d, Graph.config(doc));
     }
-    Descriptor config = doc.manifest().config();
-    for (Descriptor layer : doc.manifest().layers()) {
-      walk(name, layer, true, depth + 1);
-    }
-    walk(name, config, true, depth + 1);
+    return children;
+  }
+
+  /** The manifest's chain ID, from its config when that is present and readable. */
+  private void recordTree(String name, Descriptor manifest, Descriptor config) {
     if (!store.contains(config) || !MediaTypes.isConfig(config.mediaType())) {
-      return;
+      return; // the walk reports a missing config
     }
     try {
-      ImageConfig c = Json.MAPPER.readValue(store.read(config, Document.MAX_SIZE), ImageConfig.class);
+      ImageConfig c = ImageConfig.parse(store.read(config, Document.MAX_SIZE), config);
       if (!c.diffIds().isEmpty()) {
         Digest chain = ChainId.of(c.diffIds());
         chains.add(chain);
         if (store.completeTree(chain).isEmpty()) {
-          withoutTree.add(name + " (" + d.digest() + ")");
+          withoutTree.add(name + " (" + manifest.digest() + ")");
         }
       }
     } catch (IOException | IllegalArgumentException e) {

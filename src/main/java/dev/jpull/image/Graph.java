@@ -26,7 +26,7 @@ import java.util.Set;
 public final class Graph {
   /** Indexes on one path from the root, the root included; one more is refused as hostile. */
   public static final int MAX_INDEX_DEPTH = 4;
-  /** Documents (indexes and manifests) one walk reads at most: 4 levels of fan-out are bounded here. */
+  /** Documents (indexes and manifests) read under one root at most: 4 levels of fan-out are bounded here. */
   public static final int MAX_DOCUMENTS = 4096;
 
   /** One step of a walk: what to do on a descriptor met for the first time, and after its children. */
@@ -47,8 +47,12 @@ public final class Graph {
   /** A walk; its visited set spans every {@link #walk} call on it (gc walks all references with one). */
   public Graph() {}
 
-  /** Walks {@code root} depth first; a descriptor already visited by this walk is skipped. */
+  /**
+   * Walks {@code root} depth first; a descriptor already visited by this walk is skipped. The document
+   * bound counts per root, so a store of many images can be walked with one visited set.
+   */
   public Graph walk(Descriptor root, Step step) throws IOException {
+    documents = 0;
     walk(root, 0, step);
     return this;
   }

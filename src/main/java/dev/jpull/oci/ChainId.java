@@ -1,6 +1,5 @@
 package dev.jpull.oci;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -18,7 +17,7 @@ public final class ChainId {
     }
     Digest chain = diffIds.get(0);
     for (int i = 1; i < diffIds.size(); i++) {
-      chain = Digest.sha256((chain + " " + diffIds.get(i)).getBytes(StandardCharsets.US_ASCII));
+      chain = chain.chainedWith(diffIds.get(i));
     }
     return chain;
   }

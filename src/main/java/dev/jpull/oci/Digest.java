@@ -70,6 +70,14 @@ public record Digest(String algorithm, String hex) {
     }
   }
 
+  /**
+   * The digest naming this one followed by {@code next}: {@code sha256(this + " " + next)}, the step of a
+   * chain ID (image-spec config.md "Layer ChainID").
+   */
+  public Digest chainedWith(Digest next) {
+    return sha256((this + " " + next).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+  }
+
   /** The first 12 hex characters, as docker prints layer ids. */
   public String shortHex() {
     return hex.substring(0, 12);
