@@ -1,5 +1,7 @@
 package dev.jpull.export;
 
+import dev.jpull.image.VerifyingInputStream;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -18,7 +20,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -105,16 +106,17 @@ final class DockerArchive {
 
   /** Decompresses a layer blob into {@code out}, returning its size; fails when it is not {@code diffId}. */
   private long uncompressed(Descriptor layer, Digest diffId, OutputStream out) throws IOException {
-    MessageDigest md = diffId.newDigester();
     byte[] buffer = new byte[Exporter.BUFFER];
     long n = 0;
-    try (InputStream blob = store.open(layer); InputStream tar = Decompression.open(blob, layer)) {
+    try (VerifyingInputStream blob = store.open(layer);
+        VerifyingInputStream tar = VerifyingInputStream.ofDigest(Decompression.open(blob, layer), diffId,
+            "layer " + layer.digest() + " (its config's diff ID)")) {
       while (true) {
         int r;
         try {
           r = tar.read(buffer);
         } catch (JpullException e) {
-          throw e;
+          throw e.kind() == Kind.VERIFICATION ? Exporter.corrupt(layer, e.getMessage()) : e;
         } catch (IOException e) {
           // The blob was verified when it was stored, so a stream that does not inflate is corruption since.
           throw Exporter.corrupt(layer, "it does not decompress: " + e.getMessage());
@@ -122,15 +124,14 @@ final class DockerArchive {
         if (r < 0) {
           break;
         }
-        md.update(buffer, 0, r);
         out.write(buffer, 0, r);
         n += r;
       }
-    }
-    Digest got = Digest.of(diffId.algorithm(), md);
-    if (!got.equals(diffId)) {
-      throw new JpullException(Kind.VERIFICATION, "layer " + layer.digest() + " has diff ID " + got
-          + ", but its config lists " + diffId);
+      try {
+        blob.verifyAtEnd(); // what follows the compressed stream's end is part of the blob too
+      } catch (JpullException e) {
+        throw e.kind() == Kind.VERIFICATION ? Exporter.corrupt(layer, e.getMessage()) : e;
+      }
     }
     return n;
   }
@@ -144,8 +145,7 @@ final class DockerArchive {
     JsonNode config = null;
     for (int i = 0; i < diffIds.size(); i++) {
       String hex = diffIds.get(i).hex();
-      String id = parent == null ? hex
-          : Digest.sha256((parent + " " + hex).getBytes(StandardCharsets.US_ASCII)).hex();
+      String id = parent == null ? hex : LayoutContent.v1Id(parent, hex);
       ObjectNode json = Json.MAPPER.createObjectNode();
       json.put("id", id);
       if (parent != null) {

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.Provider;
-import dev.jpull.dispatch.Handlers;
+import dev.jpull.image.Graph;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
@@ -31,9 +31,6 @@ import java.util.Set;
  * else is copied from the store.
  */
 public final class LayoutContent {
-  /** Deeper nesting than a pull accepts cannot be in the store; this only bounds a hostile store. */
-  private static final int MAX_DEPTH = 8;
-
   private final Descriptor top;
   private final List<Descriptor> blobs;
   private final Map<Digest, byte[]> generated;
@@ -100,71 +97,84 @@ public final class LayoutContent {
    */
   public static Optional<LayoutContent> allPlatforms(Provider store, Descriptor root, Map<String, String> annotations)
       throws IOException {
-    List<Descriptor> blobs = new ArrayList<>();
-    Map<Digest, byte[]> generated = new HashMap<>();
-    Descriptor top = walk(store, root, 0, blobs, generated, new HashMap<>());
+    AllPlatforms walk = new AllPlatforms(store);
+    new Graph().walk(root, walk);
+    Descriptor top = walk.complete ? walk.written.get(root.digest()) : null;
     if (top == null) {
       return Optional.empty();
     }
-    return Optional.of(new LayoutContent(top.withAnnotations(annotations), blobs, generated));
+    return Optional.of(new LayoutContent(top.withAnnotations(annotations), walk.out, walk.generated));
   }
 
-  /** Adds {@code d}'s tree to {@code out}; returns the descriptor to refer to it by, or null when incomplete. */
-  private static Descriptor walk(Provider store, Descriptor d, int depth, List<Descriptor> out,
-      Map<Digest, byte[]> generated, Map<Digest, Descriptor> walked) throws IOException {
-    if (depth > MAX_DEPTH) {
-      throw new JpullException(Kind.VERIFICATION, "manifest " + d.digest() + ": index nesting too deep");
-    }
-    // A child shared by several parents (nested, 40 times each) is walked once: linear, not exponential.
-    Descriptor seen = walked.get(d.digest());
-    if (seen != null) {
-      return seen;
-    }
-    Descriptor self = walkOnce(store, d, depth, out, generated, walked);
-    if (self != null) {
-      walked.put(d.digest(), self);
-    }
-    return self;
-  }
+  /**
+   * The walk of {@link #allPlatforms}: each blob once, each document before what it refers to, a Docker
+   * document rewritten (post-order) once its children's descriptors are known.
+   */
+  private static final class AllPlatforms implements Graph.Step {
+    private final Provider store;
+    private final List<Descriptor> out = new ArrayList<>();
+    private final Map<Digest, byte[]> generated = new HashMap<>();
+    /** The descriptor each walked blob is written as: itself, or its OCI form. */
+    private final Map<Digest, Descriptor> written = new HashMap<>();
+    private final Map<Digest, Document> documents = new HashMap<>();
+    private final Map<Digest, Integer> position = new HashMap<>();
+    private boolean complete = true;
 
-  private static Descriptor walkOnce(Provider store, Descriptor d, int depth, List<Descriptor> out,
-      Map<Digest, byte[]> generated, Map<Digest, Descriptor> walked) throws IOException {
-    if (!store.contains(d.digest())) {
-      return null;
+    AllPlatforms(Provider store) {
+      this.store = store;
     }
-    if (!MediaTypes.isIndex(d.mediaType()) && !MediaTypes.isManifest(d.mediaType())) {
-      out.add(d);
-      return d;
-    }
-    int at = out.size();
-    Map<Digest, Descriptor> replaced = new HashMap<>();
-    for (Descriptor child : children(store, d)) {
-      Descriptor now = walk(store, child, depth + 1, out, generated, walked);
-      if (now == null) {
-        return null;
+
+    @Override
+    public List<Descriptor> enter(Descriptor d, int indexes) throws IOException {
+      if (!store.contains(d.digest())) {
+        complete = false;
+        return List.of();
       }
-      if (!now.equals(child)) {
-        replaced.put(child.digest(), now);
+      if (!MediaTypes.isIndex(d.mediaType()) && !MediaTypes.isManifest(d.mediaType())) {
+        out.add(d);
+        written.put(d.digest(), d);
+        return List.of();
       }
+      Document doc = store.document(d);
+      documents.put(d.digest(), doc);
+      position.put(d.digest(), out.size());
+      return Graph.imageChildren(doc);
     }
-    Document doc = store.document(d);
-    byte[] oci = doc.isIndex() ? OciForm.index(doc, replaced) : OciForm.manifest(doc);
-    Descriptor self = d;
-    if (oci != null) {
-      self = replaced(d, doc.isIndex() ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST, oci);
-      generated.put(self.digest(), oci);
+
+    @Override
+    public void leave(Descriptor d) throws IOException {
+      Document doc = documents.remove(d.digest());
+      if (doc == null || !complete) {
+        return;
+      }
+      Map<Digest, Descriptor> replaced = new HashMap<>();
+      for (Descriptor child : Graph.imageChildren(doc)) {
+        Descriptor now = written.get(child.digest());
+        if (now == null) {
+          complete = false;
+          return;
+        }
+        if (!now.equals(child)) {
+          replaced.put(child.digest(), now);
+        }
+      }
+      byte[] oci = doc.isIndex() ? OciForm.index(doc, replaced) : OciForm.manifest(doc);
+      Descriptor self = d;
+      if (oci != null) {
+        self = replaced(d, doc.isIndex() ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST, oci);
+        generated.put(self.digest(), oci);
+      }
+      out.add(position.get(d.digest()), self); // documents before what they refer to
+      written.put(d.digest(), self);
     }
-    out.add(at, self); // documents before what they refer to
-    return self;
   }
 
-  private static List<Descriptor> children(Provider store, Descriptor d) throws IOException {
-    try {
-      return Handlers.children(store).handle(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new JpullException(Kind.CANCELLED, "interrupted", e);
-    }
+  /**
+   * A docker-archive v1 layer ID as skopeo computes it: a chain over the diff ID hexes,
+   * {@code sha256(parent + " " + hex)}, without the algorithm prefix (a generated document's name).
+   */
+  static String v1Id(String parent, String hex) {
+    return Digest.sha256((parent + " " + hex).getBytes(java.nio.charset.StandardCharsets.US_ASCII)).hex();
   }
 
   private static Descriptor replaced(Descriptor d, String mediaType, byte[] bytes) {

@@ -22,7 +22,7 @@ public interface BlobSource {
   boolean contains(Descriptor d);
 
   /** The blob's bytes, verified against {@code d} as they are read: the read that completes a mismatch fails. */
-  default InputStream open(Descriptor d) throws IOException {
+  default VerifyingInputStream open(Descriptor d) throws IOException {
     return VerifyingInputStream.of(openUnverified(d.digest()), d);
   }
 

@@ -107,6 +107,25 @@ public final class Graph {
     return out;
   }
 
+  /**
+   * What a pull follows from a document: an index its images ({@link Platforms#images}: no attestations,
+   * no {@code unknown/unknown}), a manifest its config and layers. A manifest whose config is not an
+   * image config is a non-image artifact: refused ({@code UNSUPPORTED}), naming it.
+   */
+  public static List<Descriptor> imageChildren(Document doc) throws JpullException {
+    if (doc.isIndex()) {
+      return Platforms.images(doc.index());
+    }
+    ImageManifest m = doc.manifest();
+    if (!MediaTypes.isConfig(m.config().mediaType())) {
+      throw new JpullException(Kind.UNSUPPORTED, "manifest " + doc.descriptor().digest() + " is not a container "
+          + "image: its config media type is " + dev.jpull.Quoted.of(m.config().mediaType())
+          + (m.artifactType() != null ? " (artifact type " + dev.jpull.Quoted.of(m.artifactType()) + ")" : ""),
+          "use an artifact client such as oras to fetch non-image artifacts", null);
+    }
+    return children(doc);
+  }
+
   /** The config of a manifest. */
   public static Descriptor config(Document manifest) {
     return manifest.manifest().config();
