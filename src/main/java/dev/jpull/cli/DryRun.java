@@ -1,5 +1,7 @@
 package dev.jpull.cli;
 
+import dev.jpull.image.Graph;
+
 import dev.jpull.image.Platforms;
 
 import dev.jpull.progress.Sizes;
@@ -48,12 +50,7 @@ final class DryRun {
       if (matcher == null) {
         manifests.addAll(children);
       } else {
-        Descriptor best = children.stream()
-            .filter(c -> c.platform() != null && matcher.matches(c.platform()))
-            .min(Comparator.comparingInt(c -> matcher.rank(c.platform())))
-            .orElseThrow(() -> new JpullException(Kind.NOT_FOUND, ref + ": no manifest for platform " + matcher.wanted()
-                + "; the image has: " + Platforms.offered(doc.index()), "choose one with --platform", null));
-        manifests.add(best);
+        manifests.add(Platforms.pick(doc.index(), matcher, ref.toString()));
       }
     } else {
       manifests.add(root);
@@ -62,14 +59,11 @@ final class DryRun {
     int needed = 0;
     int present = 0;
     for (Descriptor m : manifests) {
-      ImageManifest manifest = m.equals(root) ? doc.manifest() : document(ref, m).manifest();
+      Document manifest = m.equals(root) ? doc : document(ref, m);
       err.println(dev.jpull.Quoted.text("  manifest: " + m.digest()
           + (m.platform() != null ? " platform " + m.platform().normalized() : "")));
-      List<Descriptor> blobs = new ArrayList<>();
-      blobs.add(manifest.config());
-      blobs.addAll(manifest.layers());
-      for (Descriptor b : blobs) {
-        boolean have = store.contains(b.digest());
+      for (Descriptor b : Graph.children(manifest)) { // config, then layers
+        boolean have = store.contains(b);
         err.printf("    %s %-8s %10s  %s%n", b.digest().shortHex(), have ? "present" : "needed", Sizes.human(b.size()),
             b.mediaType());
         if (have) {
@@ -86,7 +80,7 @@ final class DryRun {
   }
 
   private Document document(Reference ref, Descriptor d) throws IOException {
-    if (store.contains(d.digest())) {
+    if (store.contains(d)) {
       return store.document(d);
     }
     return client.manifest(ref, d);

@@ -156,7 +156,7 @@ final class ExportCommand implements Callable<Integer>, JsonAware {
         image = Image.find(store, root, matcher, name).filter(i -> i.layersPresent(store))
             .orElseThrow(() -> incomplete());
         content = LayoutContent.of(store, image, annotations);
-        if (!pulled && !matcher.matches(image.platform())) {
+        if (!pulled && !Platforms.accepts(matcher, image.platform())) {
           // A single-platform image is what it is; the pull warns the same way.
           output.warn("the image " + ref + " is for " + image.platform() + ", which does not match the requested "
               + "platform " + matcher.wanted());

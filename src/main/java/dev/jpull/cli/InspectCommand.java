@@ -1,5 +1,8 @@
 package dev.jpull.cli;
 
+import dev.jpull.image.Graph;
+import dev.jpull.image.VerifyingInputStream;
+
 import dev.jpull.image.Platforms;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -21,7 +24,6 @@ import dev.jpull.registry.RegistryClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -94,10 +96,14 @@ final class InspectCommand implements Callable<Integer> {
           p.put("platform", c.platform() == null ? null : c.platform().normalized().toString());
           p.put("digest", c.digest().toString()).put("mediaType", c.mediaType()).put("size", c.size());
         }
-        manifestDesc = Platforms.images(doc.index()).stream()
-            .filter(c -> c.platform() != null && matcher.matches(c.platform()))
-            .min(Comparator.comparingInt(c -> matcher.rank(c.platform())))
-            .orElse(null);
+        try {
+          manifestDesc = Platforms.pick(doc.index(), matcher, "inspect " + ref);
+        } catch (JpullException e) {
+          if (e.kind() != Kind.NOT_FOUND) {
+            throw e;
+          }
+          manifestDesc = null;
+        }
         if (manifestDesc == null) {
           if (config) {
             throw new JpullException(Kind.NOT_FOUND, "inspect " + ref + ": no manifest for platform " + matcher.wanted(),
@@ -108,7 +114,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         manifestDoc = source.document(manifestDesc);
       }
-      Descriptor configDesc = manifestDoc.manifest().config();
+      Descriptor configDesc = Graph.config(manifestDoc);
       byte[] configBytes = source.config(configDesc);
       if (config) {
         out.write(configBytes);
@@ -127,7 +133,7 @@ final class InspectCommand implements Callable<Integer> {
       }
       ArrayNode layers = summary.putArray("layers");
       long total = 0;
-      for (Descriptor l : manifestDoc.manifest().layers()) {
+      for (Descriptor l : Graph.layers(manifestDoc)) {
         layers.addObject().put("digest", l.digest().toString()).put("size", l.size()).put("mediaType", l.mediaType());
         total += l.size();
       }
@@ -172,9 +178,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public byte[] config(Descriptor d) throws IOException {
-      try (InputStream in = store.open(d)) {
-        return in.readNBytes(Document.MAX_SIZE);
-      }
+      return store.read(d, Document.MAX_SIZE);
     }
   }
 
@@ -191,24 +195,14 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public byte[] config(Descriptor d) throws IOException {
-      if (d.size() > Document.MAX_SIZE) {
-        throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " exceeds " + Document.MAX_SIZE + " bytes");
-      }
       try (BlobStream bs = client.blob(ref, d, 0)) {
-        byte[] bytes = bs.body().readNBytes((int) d.size() + 1);
-        MessageDigest md = d.digest().newDigester();
-        Digest got = Digest.of(d.digest().algorithm(), digestOf(md, bytes));
-        if (bytes.length != d.size() || !got.equals(d.digest())) {
-          throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " from " + bs.host()
-              + " does not match its descriptor (got " + got + ", " + bytes.length + " bytes)");
+        try {
+          return VerifyingInputStream.readAll(bs.body(), d, Document.MAX_SIZE);
+        } catch (JpullException e) {
+          throw e.kind() != Kind.VERIFICATION ? e
+              : new JpullException(Kind.VERIFICATION, "config from " + bs.host() + ": " + e.getMessage(), e);
         }
-        return bytes;
       }
-    }
-
-    private static MessageDigest digestOf(MessageDigest md, byte[] bytes) {
-      md.update(bytes);
-      return md;
     }
   }
 }

@@ -1,10 +1,12 @@
 package dev.jpull.lock;
 
+import dev.jpull.image.Graph;
+import dev.jpull.image.VerifyingInputStream;
+
 import dev.jpull.image.Platforms;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
-import dev.jpull.dispatch.Handlers;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
@@ -18,7 +20,6 @@ import dev.jpull.registry.BlobStream;
 import dev.jpull.registry.RegistryClient;
 import dev.jpull.registry.Resolution;
 import java.io.IOException;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -58,17 +59,16 @@ public final class Locker {
       List<Descriptor> children = new ArrayList<>(Platforms.images(doc.index()));
       children.removeIf(c -> !MediaTypes.isManifest(c.mediaType())); // nested indexes: not locked per platform
       if (matcher != null) {
-        List<Descriptor> all = List.copyOf(children);
-        children = Handlers.platforms(d -> new ArrayList<>(all), matcher, 1, ref.toString()).handle(root);
+        children = Platforms.pick(children, matcher, 1, ref.toString());
       }
       for (Descriptor child : children) {
-        ImageManifest m = client.manifest(ref, child).manifest();
+        Document m = client.manifest(ref, child);
         String key = child.platform() != null ? child.platform().normalized().toString() : platformOf(ref, m);
         long own = imageSize(child, m, counted, size);
         platforms.putIfAbsent(key, new LockFile.PlatformLock(child.digest(), own));
       }
     } else {
-      ImageManifest m = doc.manifest();
+      Document m = doc;
       counted.remove(root.digest());
       size[0] = 0;
       long own = imageSize(root, m, counted, size);
@@ -79,11 +79,10 @@ public final class Locker {
   }
 
   /** The image's own size (manifest, config, layers); adds the blobs not yet counted to {@code total}. */
-  private static long imageSize(Descriptor manifest, ImageManifest m, Set<Digest> counted, long[] total) {
+  private static long imageSize(Descriptor manifest, Document m, Set<Digest> counted, long[] total) {
     List<Descriptor> parts = new ArrayList<>();
     parts.add(manifest);
-    parts.add(m.config());
-    parts.addAll(m.layers());
+    parts.addAll(Graph.children(m)); // config and layers
     long own = 0;
     for (Descriptor d : parts) {
       own += d.size();
@@ -95,20 +94,15 @@ public final class Locker {
   }
 
   /** A single-platform image names its platform only in its config: fetched (small) and verified. */
-  private String platformOf(Reference ref, ImageManifest m) throws IOException {
-    Descriptor d = m.config();
-    if (d.size() > Document.MAX_SIZE) {
-      throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " of " + ref + " exceeds "
-          + Document.MAX_SIZE + " bytes");
-    }
+  private String platformOf(Reference ref, Document manifest) throws IOException {
+    Descriptor d = Graph.config(manifest);
     try (BlobStream bs = client.blob(ref, d, 0)) {
-      byte[] bytes = bs.body().readNBytes((int) d.size() + 1);
-      MessageDigest md = d.digest().newDigester();
-      md.update(bytes);
-      Digest got = Digest.of(d.digest().algorithm(), md);
-      if (bytes.length != d.size() || !got.equals(d.digest())) {
-        throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " of " + ref + " from " + bs.host()
-            + " does not match its descriptor (got " + got + ", " + bytes.length + " bytes)");
+      byte[] bytes;
+      try {
+        bytes = VerifyingInputStream.readAll(bs.body(), d, Document.MAX_SIZE);
+      } catch (JpullException e) {
+        throw e.kind() != Kind.VERIFICATION ? e : new JpullException(Kind.VERIFICATION, "config " + d.digest()
+            + " of " + ref + " from " + bs.host() + ": " + e.getMessage(), e);
       }
       try {
         return Json.MAPPER.readValue(Json.utf8(bytes), ImageConfig.class).platform().normalized().toString();

@@ -1,5 +1,11 @@
 package dev.jpull.serve;
 
+import dev.jpull.Kind;
+
+import dev.jpull.JpullException;
+
+import dev.jpull.image.Graph;
+
 import dev.jpull.content.LocalContentStore;
 import dev.jpull.dispatch.Handlers;
 import dev.jpull.oci.Descriptor;
@@ -130,21 +136,34 @@ final class Catalog {
       throw ApiError.manifestUnknown(name, reference);
     }
     Digest wanted = digest(reference);
-    Deque<Descriptor> todo = new ArrayDeque<>();
-    repo.refs().forEach(s -> todo.add(s.root()));
-    int budget = 4096; // documents visited at most: the walk is bounded whatever the store holds
-    while (!todo.isEmpty() && budget-- > 0) {
-      Descriptor d = todo.poll();
-      if (!store.contains(d.digest())) {
-        continue;
+    // The one image walk, bounded whatever the store holds; a manifest is found under its references' indexes.
+    Graph graph = new Graph();
+    Descriptor[] found = new Descriptor[1];
+    Graph.Step step = (d, indexes) -> {
+      if (found[0] != null || !store.contains(d.digest())) {
+        return List.of();
       }
       if (d.digest().equals(wanted)) {
-        return d;
+        found[0] = d;
+        return List.of();
       }
-      if (MediaTypes.isIndex(d.mediaType())) {
-        Document doc = store.document(d);
-        todo.addAll(doc.index().manifests().stream()
-            .filter(c -> MediaTypes.isIndex(c.mediaType()) || MediaTypes.isManifest(c.mediaType())).toList());
+      if (!MediaTypes.isIndex(d.mediaType())) {
+        return List.of();
+      }
+      return Graph.children(store.document(d)).stream()
+          .filter(c -> MediaTypes.isIndex(c.mediaType()) || MediaTypes.isManifest(c.mediaType())).toList();
+    };
+    for (Stored s : repo.refs()) {
+      try {
+        graph.walk(s.root(), step);
+      } catch (JpullException e) {
+        if (e.kind() != Kind.VERIFICATION) {
+          throw e;
+        }
+        // a stored graph beyond the walk's bounds: what lies below is not served
+      }
+      if (found[0] != null) {
+        return found[0];
       }
     }
     throw ApiError.manifestUnknown(name, reference);

@@ -1,5 +1,10 @@
 package dev.jpull.serve;
 
+import java.io.InputStream;
+
+import dev.jpull.image.VerifyingInputStream;
+import java.nio.channels.Channels;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -16,13 +21,11 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -201,17 +204,9 @@ public final class StoreServer implements AutoCloseable {
     Descriptor d = catalog.manifest(repo, reference);
     byte[] bytes;
     try (FileChannel ch = open(d.digest())) {
-      if (ch.size() != d.size() || ch.size() > dev.jpull.oci.Document.MAX_SIZE) {
-        throw corrupt(d.digest(), "its size is " + ch.size() + ", its descriptor says " + d.size());
-      }
-      ByteBuffer buf = ByteBuffer.allocate((int) ch.size());
-      while (buf.hasRemaining() && ch.read(buf) >= 0) {
-        // read it all: a manifest is small and is checked whole before a byte is sent
-      }
-      bytes = buf.array();
-    }
-    if (!Digest.of(d.digest().algorithm(), digester(d.digest(), bytes)).equals(d.digest())) {
-      throw corrupt(d.digest(), "its bytes do not hash to its name");
+      bytes = VerifyingInputStream.readAll(Channels.newInputStream(ch), d, dev.jpull.oci.Document.MAX_SIZE);
+    } catch (JpullException e) {
+      throw e.kind() == Kind.VERIFICATION ? corrupt(d.digest(), e.getMessage()) : e;
     }
     ex.getResponseHeaders().set("Content-Type", d.mediaType());
     ex.getResponseHeaders().set("Docker-Content-Digest", d.digest().toString());
@@ -230,12 +225,6 @@ public final class StoreServer implements AutoCloseable {
     String message = "stored blob " + d + " is corrupt (" + why + "); run jpull fsck --repair";
     log.accept(message);
     return new JpullException(Kind.VERIFICATION, message);
-  }
-
-  private static MessageDigest digester(Digest d, byte[] bytes) {
-    MessageDigest md = d.newDigester();
-    md.update(bytes);
-    return md;
   }
 
   /** Opens a committed blob; one removed since (gc) is {@code BLOB_UNKNOWN}. The open file outlives a gc. */
@@ -273,7 +262,7 @@ public final class StoreServer implements AutoCloseable {
         }
         ex.sendResponseHeaders(206, length);
         // A part cannot be checked against the blob's digest; the client verifies what it assembles.
-        copy(ch, range[0], length, ex.getResponseBody(), null);
+        copy(Channels.newInputStream(ch.position(range[0])), length, ex.getResponseBody(), d, false);
         return;
       }
       ex.getResponseHeaders().set("Content-Length", Long.toString(size));
@@ -282,52 +271,46 @@ public final class StoreServer implements AutoCloseable {
         return;
       }
       ex.sendResponseHeaders(200, size == 0 ? -1 : size);
-      if (size > 0) {
-        copy(ch, 0, size, ex.getResponseBody(), d);
-      } else if (!Digest.of(d.algorithm(), d.newDigester()).equals(d)) {
-        throw corrupt(d, "it is empty");
-      }
+      copy(VerifyingInputStream.of(Channels.newInputStream(ch), new Descriptor("", d, size)), size,
+          ex.getResponseBody(), d, true);
     }
   }
 
   /**
-   * Copies {@code length} bytes from {@code start}; with {@code verify}, each chunk is sent only after the
-   * next was read, and the last only after the whole hashed to {@code verify}: on a mismatch the response
-   * ends short and the client sees a broken transfer, never a complete wrong blob.
+   * Copies {@code length} bytes of blob {@code d}; when {@code verified} ({@code in} is a verifying stream),
+   * each chunk is sent only after the next was read, and the last only after the end of the stream matched
+   * the digest: on a mismatch the response ends short and the client sees a broken transfer, never a
+   * complete wrong blob. A range cannot be checked against the digest; the client verifies what it
+   * assembles.
    */
-  private void copy(FileChannel ch, long start, long length, OutputStream out, Digest verify) throws IOException {
-    MessageDigest md = verify == null ? null : verify.newDigester();
-    ByteBuffer pending = ByteBuffer.allocate(CHUNK);
-    ByteBuffer next = ByteBuffer.allocate(CHUNK);
-    long position = start;
+  private void copy(InputStream in, long length, OutputStream out, Digest d, boolean verified) throws IOException {
+    byte[] pending = new byte[CHUNK];
+    byte[] next = new byte[CHUNK];
+    int pendingLength = 0;
     long left = length;
-    boolean havePending = false;
-    while (left > 0) {
-      next.clear();
-      next.limit((int) Math.min(CHUNK, left));
-      int n = ch.read(next, position);
-      if (n < 0) {
-        throw corrupt(verify != null ? verify : Digest.sha256(new byte[0]), "it is shorter than it was");
+    try {
+      while (left > 0) {
+        int n = in.read(next, 0, (int) Math.min(CHUNK, left));
+        if (n < 0) {
+          throw corrupt(d, "it is shorter than it was");
+        }
+        left -= n;
+        if (pendingLength > 0) {
+          out.write(pending, 0, pendingLength);
+        }
+        byte[] t = pending;
+        pending = next;
+        next = t;
+        pendingLength = n;
       }
-      position += n;
-      left -= n;
-      next.flip();
-      if (md != null) {
-        md.update(next.duplicate());
+      if (verified && in.read() >= 0) {
+        throw corrupt(d, "it is longer than it was");
       }
-      if (havePending) {
-        out.write(pending.array(), 0, pending.limit());
-      }
-      ByteBuffer t = pending;
-      pending = next;
-      next = t;
-      havePending = true;
+    } catch (JpullException e) {
+      throw e.kind() == Kind.VERIFICATION && !e.getMessage().startsWith("stored blob ") ? corrupt(d, e.getMessage()) : e;
     }
-    if (md != null && !Digest.of(verify.algorithm(), md).equals(verify)) {
-      throw corrupt(verify, "its bytes do not hash to its name");
-    }
-    if (havePending) {
-      out.write(pending.array(), 0, pending.limit());
+    if (pendingLength > 0) {
+      out.write(pending, 0, pendingLength);
     }
     out.close();
   }
