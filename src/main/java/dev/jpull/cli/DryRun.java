@@ -5,13 +5,9 @@ import dev.jpull.image.Graph;
 import dev.jpull.image.Platforms;
 
 import dev.jpull.progress.Sizes;
-import dev.jpull.JpullException;
-import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
-import dev.jpull.dispatch.Handlers;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Document;
-import dev.jpull.oci.ImageManifest;
 import dev.jpull.oci.PlatformMatcher;
 import dev.jpull.reference.Reference;
 import dev.jpull.registry.RegistryClient;
@@ -19,7 +15,6 @@ import dev.jpull.registry.Resolution;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**

@@ -5,7 +5,6 @@ import dev.jpull.image.Platforms;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
-import dev.jpull.dispatch.Handlers;
 import dev.jpull.export.Destination;
 import dev.jpull.export.ExportFormat;
 import dev.jpull.export.Exporter;

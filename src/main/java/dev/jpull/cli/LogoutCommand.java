@@ -4,7 +4,6 @@ import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.reference.Reference;
 import dev.jpull.registry.auth.DockerConfigFile;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -17,7 +17,6 @@ import dev.jpull.reference.Reference;
 import dev.jpull.unpack.Decompression;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

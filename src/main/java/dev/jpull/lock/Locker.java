@@ -11,7 +11,6 @@ import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.ImageConfig;
-import dev.jpull.oci.ImageManifest;
 import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.PlatformMatcher;

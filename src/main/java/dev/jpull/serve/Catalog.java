@@ -7,17 +7,13 @@ import dev.jpull.JpullException;
 import dev.jpull.image.Graph;
 
 import dev.jpull.content.LocalContentStore;
-import dev.jpull.dispatch.Handlers;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
-import dev.jpull.oci.Document;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.reference.Reference;
 import dev.jpull.reference.ReferenceParseException;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeSet;
