@@ -107,7 +107,9 @@ public final class Main implements Runnable {
   /** Runs jpull and returns the exit code (tests call this in-process). */
   public static int run(String... args) {
     configureLogging(Arrays.asList(args).contains("--debug"));
-    CommandLine cli = commandLine(verb(args));
+    String verb = verb(args);
+    CommandLine cli = commandLine(verb, verb == null && args.length == 1
+        && (args[0].equals("--version") || args[0].equals("-V")));
     return cli.execute(args);
   }
 
@@ -128,12 +130,19 @@ public final class Main implements Runnable {
     return commandLine(null);
   }
 
-  /** With every verb, unless {@code verb} names one that does not list the others. */
+  /**
+   * With every verb, unless {@code verb} names one that does not list the others; with none for a bare
+   * {@code jpull --version}, which lists nothing (building the fifteen verbs' models was most of its time).
+   */
   static CommandLine commandLine(String verb) {
+    return commandLine(verb, false);
+  }
+
+  private static CommandLine commandLine(String verb, boolean versionOnly) {
     CommandLine cli = new CommandLine(new Main());
     boolean one = verb != null && VERBS.containsKey(verb) && !verb.equals("help") && !verb.equals("completion");
     for (Map.Entry<String, Supplier<Object>> v : VERBS.entrySet()) {
-      if (!one || v.getKey().equals(verb)) {
+      if (!versionOnly && (!one || v.getKey().equals(verb))) {
         cli.addSubcommand(v.getKey(), v.getValue().get());
       }
     }
