@@ -52,9 +52,10 @@ final class Collector {
     }
     for (Path lock : list(paths.locksDir())) {
       String n = lock.getFileName().toString();
-      // index.lock is also taken without a lease (rm); gc.lock is the one we hold.
-      if (!n.equals(StorePaths.INDEX_LOCK) && !n.equals(StorePaths.GC_LOCK) && Files.deleteIfExists(lock)) {
-        strayRemoved++;
+      // index.lock is also taken without a lease (rm); gc.lock is the one we hold. The others are the
+      // per-blob lock files every pull leaves (a kernel lock needs a file): removed, but not stray.
+      if (!n.equals(StorePaths.INDEX_LOCK) && !n.equals(StorePaths.GC_LOCK)) {
+        Files.deleteIfExists(lock);
       }
     }
     if (Files.deleteIfExists(paths.indexTemp())) {

@@ -352,6 +352,23 @@ class LocalContentStoreTest extends ContentStoreContract<LocalContentStore> {
     assertEquals(0, store.gc().blobsRemoved(), "a second gc finds nothing more");
   }
 
+  /**
+   * Bug: every blob a pull writes leaves its lock file in locks/ (a kernel lock needs a file), and gc
+   * counted each one it deleted as a "stray file", so a gc after any pull reported dozens of strays.
+   */
+  @Test
+  void gcDoesNotCountBlobLockFilesAsStrayFiles() throws Exception {
+    pulledImage("kept");
+    TestImage dropped = pulledImage("dropped");
+    assertTrue(store.remove("registry.test/dropped:1"));
+    try (var locks = Files.list(store.root().resolve("locks"))) {
+      assertTrue(locks.count() > 2, "the pulls left their per-blob lock files");
+    }
+    GcReport report = store.gc();
+    assertEquals(dropped.blobs().size(), report.blobsRemoved(), report.toString());
+    assertEquals(0, report.strayFilesRemoved(), report.toString());
+  }
+
   @SuppressWarnings("try") // the resource is a lock, held for the block
   @Test
   @Timeout(30)
