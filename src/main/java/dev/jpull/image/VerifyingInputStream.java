@@ -24,13 +24,15 @@ public final class VerifyingInputStream extends FilterInputStream {
   private final MessageDigest hash;
   private long count;
   private boolean verified;
+  /** The digest of everything read, set at the end of the stream. */
+  private Digest computed;
 
   private VerifyingInputStream(InputStream in, Digest expected, long size, String what) {
     super(in);
     this.expected = expected;
     this.size = size;
     this.what = what;
-    this.hash = expected.newDigester();
+    this.hash = expected == null ? Digest.newSha256() : expected.newDigester();
   }
 
   /** Verifies {@code in} against a descriptor: exactly its size, and its digest. */
@@ -44,6 +46,15 @@ public final class VerifyingInputStream extends FilterInputStream {
    */
   public static VerifyingInputStream ofDigest(InputStream in, Digest expected, String what) {
     return new VerifyingInputStream(in, expected, -1, what);
+  }
+
+  /**
+   * Hashes {@code in} (sha256) with nothing to check it against, for content whose digest is only learnt
+   * from its bytes, e.g. a manifest fetched by tag without {@code Docker-Content-Digest}; read it to the
+   * end, then ask {@link #digest()}.
+   */
+  public static VerifyingInputStream computing(InputStream in) {
+    return new VerifyingInputStream(in, null, -1, "content");
   }
 
   /**
@@ -65,6 +76,14 @@ public final class VerifyingInputStream extends FilterInputStream {
   /** Whether the whole content has been read and matched. */
   public boolean verified() {
     return verified;
+  }
+
+  /** The digest of the whole content; only once the end of the stream has been read. */
+  public Digest digest() {
+    if (computed == null) {
+      throw new IllegalStateException("the digest of " + what + " is known only after its end is read");
+    }
+    return computed;
   }
 
   /** Reads on to the end (discarding) and verifies: for callers that stop once they have what they need. */
@@ -98,15 +117,21 @@ public final class VerifyingInputStream extends FilterInputStream {
   }
 
   private void finish() throws JpullException {
-    if (verified) {
+    if (computed != null) {
+      if (expected != null && !verified) {
+        throw new DigestMismatchException(what, expected, computed); // a second read at the end fails again
+      }
       return;
     }
     if (size >= 0 && count != size) {
       throw mismatch("it ended after " + count + " of the descriptor's " + size + " bytes");
     }
-    Digest got = Digest.of(expected.algorithm(), hash);
-    if (!got.equals(expected)) {
-      throw new DigestMismatchException(what, expected, got);
+    computed = Digest.of(expected == null ? "sha256" : expected.algorithm(), hash);
+    if (expected == null) {
+      return; // computing only: nothing to match
+    }
+    if (!computed.equals(expected)) {
+      throw new DigestMismatchException(what, expected, computed);
     }
     verified = true;
   }

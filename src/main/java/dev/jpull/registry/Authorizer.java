@@ -33,7 +33,20 @@ final class Authorizer {
     }
   }
 
-  private record TokenKey(String origin, String realm, String service, List<String> scopes, String identity) {}
+  private record TokenKey(String origin, String realm, String service, List<String> scopes, Identity identity) {}
+
+  /**
+   * Whose token it is: the credentials themselves, compared by value (null when anonymous), so the cache
+   * separates identities without a hash; printed without the secret.
+   */
+  private record Identity(dev.jpull.registry.auth.Credentials credentials) {
+    static final Identity ANONYMOUS = new Identity(null);
+
+    @Override
+    public String toString() {
+      return credentials == null ? "anonymous" : "credentials";
+    }
+  }
 
   private final TokenClient tokens;
   private final RequestPolicy policy;
@@ -150,14 +163,8 @@ final class Authorizer {
         List.copyOf(new TreeSet<>(scopes)), identity(ep));
   }
 
-  /** A one-way name for the credentials, so the cache separates identities without holding secrets in keys. */
-  private static String identity(Endpoint ep) {
-    if (!ep.hasCredentials()) {
-      return "anonymous";
-    }
-    var c = ep.credentials();
-    String all = c.username() + "\u0000" + c.password() + "\u0000" + c.identityToken();
-    return dev.jpull.oci.Digest.sha256(all.getBytes(StandardCharsets.UTF_8)).toString();
+  private static Identity identity(Endpoint ep) {
+    return ep.hasCredentials() ? new Identity(ep.credentials()) : Identity.ANONYMOUS;
   }
 
   private static String basic(Endpoint ep) {

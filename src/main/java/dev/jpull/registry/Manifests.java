@@ -2,11 +2,14 @@ package dev.jpull.registry;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
+import dev.jpull.image.DigestMismatchException;
+import dev.jpull.image.VerifyingInputStream;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.reference.Reference;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.Map;
 import okhttp3.HttpUrl;
@@ -66,10 +69,7 @@ final class Manifests {
       String type = MediaTypes.normalize(get.header("Content-Type"));
       refuseSchema1(type);
       byte[] bytes = read(get, action, ref.digest(), Document.MAX_SIZE);
-      Digest computed = OkHttpRegistryClient.digestOf(ref.digest(), bytes);
-      if (ref.digest() != null && !computed.equals(ref.digest())) {
-        throw mismatch(action, ref.digest(), computed);
-      }
+      Digest computed = verify(bytes, ref.digest(), action);
       Digest served = parseDigest(get.header("Docker-Content-Digest"));
       if (served != null && served.algorithm().equals(computed.algorithm()) && !served.equals(computed)) {
         throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": the registry says the manifest is "
@@ -114,10 +114,7 @@ final class Manifests {
         throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": manifest verification failed for "
             + "digest " + desc.digest() + ": size " + bytes.length + ", want " + desc.size());
       }
-      Digest computed = OkHttpRegistryClient.digestOf(desc.digest(), bytes);
-      if (!computed.equals(desc.digest())) {
-        throw mismatch(action, desc.digest(), computed);
-      }
+      verify(bytes, desc.digest(), action);
       return Document.parse(bytes, r.header("Content-Type"), desc);
     }
   }
@@ -127,6 +124,26 @@ final class Manifests {
     if (desc.size() > Document.MAX_SIZE || desc.size() <= 0) {
       throw new JpullException(Kind.VERIFICATION, action + " at " + ep.name() + ": the manifest is declared as "
           + desc.size() + " bytes; a manifest is 1 to " + Document.MAX_SIZE + " bytes, so it was not requested");
+    }
+  }
+
+  /**
+   * The digest of the bytes, through {@link VerifyingInputStream}: checked against {@code expected} when
+   * there is one; else (a tag fetched by GET) only computed, sha256, as the registry would name it.
+   */
+  private Digest verify(byte[] bytes, Digest expected, String action) throws IOException {
+    if (expected == null) {
+      try (VerifyingInputStream v = VerifyingInputStream.computing(new ByteArrayInputStream(bytes))) {
+        v.verifyAtEnd();
+        return v.digest();
+      }
+    }
+    try (VerifyingInputStream v = VerifyingInputStream.ofDigest(new ByteArrayInputStream(bytes), expected,
+        "manifest " + expected)) {
+      v.verifyAtEnd();
+      return expected;
+    } catch (DigestMismatchException e) {
+      throw mismatch(action, expected, e.actual());
     }
   }
 

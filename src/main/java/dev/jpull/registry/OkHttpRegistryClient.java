@@ -14,13 +14,10 @@ import dev.jpull.registry.hosts.HostResolver;
 import dev.jpull.registry.hosts.RegistryHost;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import okhttp3.Dns;
@@ -44,7 +41,7 @@ public final class OkHttpRegistryClient implements RegistryClient {
   private final DebugLog log;
   private final boolean allowForeignUrls;
   private final long maxTags;
-  private final Map<String, Optional<Credentials>> credentialCache = new ConcurrentHashMap<>();
+  private final HostFallback fallback;
   /** Root digests a HEAD named for a tag: fetching one the registry then cannot serve falls back to the tag. */
   private final Map<String, Digest> headResolved = new ConcurrentHashMap<>();
 
@@ -58,6 +55,7 @@ public final class OkHttpRegistryClient implements RegistryClient {
     this.transport = new Transport(new Transport.Options(b.connectTimeout, b.readTimeout, b.attempts, b.maxRetryAfter,
         b.backoffBase, b.dns, b.userAgent, b.environment), policy, b.listener, log);
     this.authorizer = new Authorizer(new TokenClient(transport, b.clock), policy, b.clock);
+    this.fallback = new HostFallback(hosts, credentials, transport, log);
   }
 
   public static Builder builder(HostResolver hosts) {
@@ -67,7 +65,7 @@ public final class OkHttpRegistryClient implements RegistryClient {
   @Override
   public Resolution resolve(Reference ref) throws IOException {
     RegistryHost.Capability cap = ref.digest() != null ? RegistryHost.Capability.PULL : RegistryHost.Capability.RESOLVE;
-    Resolution r = onHosts(ref.registry(), cap, "resolve " + ref, ep -> new Manifests(this, ep, ref).resolve());
+    Resolution r = fallback.onHosts(ref.registry(), cap, "resolve " + ref, ep -> new Manifests(this, ep, ref).resolve());
     if (r.fromHead() && ref.digest() == null) {
       headResolved.put(ref.toString(), r.descriptor().digest());
     }
@@ -77,96 +75,13 @@ public final class OkHttpRegistryClient implements RegistryClient {
   @Override
   public Document manifest(Reference ref, Descriptor descriptor) throws IOException {
     boolean named = descriptor.digest().equals(headResolved.get(ref.toString()));
-    return onHosts(ref.registry(), RegistryHost.Capability.PULL, "fetch manifest " + descriptor.digest(),
+    return fallback.onHosts(ref.registry(), RegistryHost.Capability.PULL, "fetch manifest " + descriptor.digest(),
         ep -> new Manifests(this, ep, ref).fetch(descriptor, named));
   }
 
   @Override
   public BlobStream blob(Reference ref, Descriptor descriptor, long offset) throws IOException {
-    String action = "fetch blob " + descriptor.digest() + " of " + ref.name();
-    if (MediaTypes.isForeignLayer(descriptor.mediaType()) && !descriptor.urls().isEmpty() && !allowForeignUrls) {
-      log.log(action + ": not using the layer's foreign URLs (--allow-foreign-urls not given); asking the registry");
-    }
-    if (MediaTypes.isForeignLayer(descriptor.mediaType()) && allowForeignUrls) {
-      for (String u : descriptor.urls()) {
-        HttpUrl url = HttpUrl.parse(u);
-        if (url == null || !url.isHttps()) {
-          log.log(action + ": skipping foreign URL " + Redactor.url(u) + " (only https)");
-          continue;
-        }
-        try {
-          return openBlob(foreignSource(url, foreignTls(ref.registry()), action, descriptor), descriptor, offset,
-              new Transport.Context(action, descriptor.digest().toString(), url.host()), false);
-        } catch (JpullException e) {
-          if (e.kind() == Kind.CANCELLED || transport.cancelled()) {
-            throw e;
-          }
-          log.log(action + ": foreign URL " + Redactor.url(url) + " failed (" + e.getMessage() + "), trying next");
-        }
-      }
-    }
-    return onHosts(ref.registry(), RegistryHost.Capability.PULL, action, ep -> {
-      Transport.Context ctx = new Transport.Context(action, descriptor.digest().toString(), ep.name());
-      HttpUrl url = url(ep, ref.repository(), "blobs", descriptor.digest().toString());
-      AtomicBoolean opened = new AtomicBoolean();
-      BlobBody.Source source = offset1 -> {
-        // Only the first open can fall back to the next host; a resume mid-body gets the whole retry budget.
-        int attempts = opened.getAndSet(true) ? transport.options().attempts() : firstAttempts(ep);
-        Response r = exchange(ep, "GET", url, blobHeaders(offset1), scopes(ref), attempts, ctx);
-        if (r.code() == 200 || r.code() == 206 || r.code() == 416) {
-          return r;
-        }
-        throw ErrorResponse.of(r, action, ep.name(), ep.registry(), ep.hasCredentials());
-      };
-      return openBlob(source, descriptor, offset, ctx, ep.host().mirror());
-    });
-  }
-
-  /**
-   * A foreign URL is verified against the system's CAs and the CAs configured for the registry (as its token
-   * realm is), never with the registry's client certificate or skip_verify.
-   */
-  private RegistryHost.Tls foreignTls(String registry) throws IOException {
-    List<java.nio.file.Path> cas = new ArrayList<>();
-    for (RegistryHost h : hosts.hosts(registry)) {
-      if (!h.mirror()) {
-        cas.addAll(h.tls().caCertificates());
-      }
-    }
-    return new RegistryHost.Tls(true, cas, List.of());
-  }
-
-  /**
-   * Foreign layer URLs get no credentials, ever: not even after a 401 (CVE-2020-15157); and only https to
-   * public addresses, on every hop ({@link RequestPolicy.Permit#FOREIGN}).
-   */
-  private BlobBody.Source foreignSource(HttpUrl url, RegistryHost.Tls tls, String action, Descriptor d) {
-    Transport.Context ctx = new Transport.Context(action, d.digest().toString(), url.host());
-    return offset -> {
-      Request.Builder rb = new Request.Builder().url(url).get()
-          .tag(Transport.Binding.class, new Transport.Binding("", null, Map.of()))
-          .tag(RequestPolicy.Permit.class, RequestPolicy.Permit.FOREIGN);
-      blobHeaders(offset).forEach(rb::header);
-      Response r = transport.send(rb.build(), tls, true, ctx);
-      if (r.code() == 200 || r.code() == 206 || r.code() == 416) {
-        return r;
-      }
-      throw ErrorResponse.of(r, action, url.host(), url.host(), false);
-    };
-  }
-
-  private BlobStream openBlob(BlobBody.Source source, Descriptor d, long offset, Transport.Context ctx,
-      boolean mirror) throws IOException {
-    BlobBody.Opened first = BlobBody.open(source, d.size(), offset, ctx, log);
-    log.log(ctx.action() + ": served by " + ctx.host() + " from byte " + first.start());
-    return new BlobStream(new BlobBody(source, d.size(), first, transport, ctx, log), first.start(), ctx.host(),
-        mirror);
-  }
-
-  private static Map<String, String> blobHeaders(long offset) {
-    // identity: the bytes must be the blob's exact bytes, never transparently decompressed.
-    return offset > 0 ? Map.of("Accept-Encoding", "identity", "Range", "bytes=" + offset + "-")
-        : Map.of("Accept-Encoding", "identity");
+    return new Blobs(this, ref, descriptor).open(offset);
   }
 
   @Override
@@ -184,7 +99,7 @@ public final class OkHttpRegistryClient implements RegistryClient {
         sink.pageDone();
       }
     };
-    return onHosts(repository.registry(), RegistryHost.Capability.RESOLVE, "list tags of " + repository.name(),
+    return fallback.onHosts(repository.registry(), RegistryHost.Capability.RESOLVE, "list tags of " + repository.name(),
         ep -> new TagLister(this, ep, repository, maxTags).list(counting), () -> passed.get() == 0);
   }
 
@@ -221,10 +136,22 @@ public final class OkHttpRegistryClient implements RegistryClient {
     transport.close();
   }
 
-  // ---- shared by Manifests and TagLister ----
+  // ---- shared by Manifests, Blobs and TagLister ----
 
   Transport transport() {
     return transport;
+  }
+
+  HostResolver hosts() {
+    return hosts;
+  }
+
+  HostFallback fallback() {
+    return fallback;
+  }
+
+  boolean allowForeignUrls() {
+    return allowForeignUrls;
   }
 
   DebugLog log() {
@@ -245,11 +172,12 @@ public final class OkHttpRegistryClient implements RegistryClient {
    * Like containerd, a failing mirror is not retried: the next host is the retry (a mirror that is down would
    * otherwise cost the whole backoff budget on every request before the upstream is tried).
    */
-  private int firstAttempts(Endpoint ep) {
+  int firstAttempts(Endpoint ep) {
     return ep.host().mirror() ? 1 : transport.options().attempts();
   }
 
-  private Response exchange(Endpoint ep, String method, HttpUrl url, Map<String, String> headers,
+  /** As above, with its own budget of {@code attempts}. */
+  Response exchange(Endpoint ep, String method, HttpUrl url, Map<String, String> headers,
       List<String> scopes, int attempts, Transport.Context ctx) throws IOException {
     Authorizer.Round round = authorizer.start(ep, scopes, ctx);
     while (true) {
@@ -304,65 +232,6 @@ public final class OkHttpRegistryClient implements RegistryClient {
       b.addQueryParameter("ns", ep.registry()); // containerd: tells a mirror which upstream is meant
     }
     return b;
-  }
-
-  @FunctionalInterface
-  private interface HostCall<T> {
-    T apply(Endpoint ep) throws IOException;
-  }
-
-  /** Tries each capable mirror in order, then the upstream; a failing mirror falls back to the next host. */
-  private <T> T onHosts(String registry, RegistryHost.Capability cap, String action, HostCall<T> call)
-      throws IOException {
-    return onHosts(registry, cap, action, call, () -> true);
-  }
-
-  /** As above; {@code mayFallBack} false once the call has output something another host would repeat. */
-  private <T> T onHosts(String registry, RegistryHost.Capability cap, String action, HostCall<T> call,
-      java.util.function.BooleanSupplier mayFallBack) throws IOException {
-    List<RegistryHost> candidates = new ArrayList<>();
-    for (RegistryHost h : hosts.hosts(registry)) {
-      if (!h.mirror() || h.capabilities().contains(cap)) {
-        candidates.add(h);
-      }
-    }
-    if (candidates.isEmpty()) {
-      throw new JpullException(Kind.INVALID_INPUT, action + ": no host is configured to serve " + registry);
-    }
-    JpullException last = null;
-    for (RegistryHost h : candidates) {
-      Endpoint ep = Endpoint.of(h, registry, credentialsFor(registry, h));
-      try {
-        T result = call.apply(ep);
-        log.log(action + ": served by " + (h.mirror() ? "mirror " : "") + ep.name());
-        return result;
-      } catch (JpullException e) {
-        if (!h.mirror() || e.kind() == Kind.CANCELLED || transport.cancelled() || !mayFallBack.getAsBoolean()) {
-          throw e;
-        }
-        log.log(action + ": mirror " + ep.name() + " failed (" + e.getMessage() + "); trying the next host");
-        last = e;
-      }
-    }
-    throw last;
-  }
-
-  /** Credentials belong to one host: a mirror gets only what is stored for the mirror itself. */
-  private Credentials credentialsFor(String registry, RegistryHost h) throws IOException {
-    String key = h.mirror() ? h.authority() : registry;
-    Optional<Credentials> c = credentialCache.get(key);
-    if (c == null) {
-      c = credentials.lookup(key);
-      credentialCache.put(key, c);
-    }
-    return c.orElse(null);
-  }
-
-  /** Hashes with the algorithm of {@code like} (sha256 when null). */
-  static Digest digestOf(Digest like, byte[] bytes) {
-    java.security.MessageDigest md = like == null ? Digest.newSha256() : like.newDigester();
-    md.update(bytes);
-    return Digest.of(like == null ? "sha256" : like.algorithm(), md);
   }
 
   /** Options for {@link OkHttpRegistryClient}; every one has a default. */

@@ -6,10 +6,6 @@ import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.registry.hosts.RegistryHost;
 import java.io.IOException;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
-import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -20,8 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
 import okhttp3.ConnectionSpec;
@@ -81,7 +75,7 @@ final class Transport {
         .followRedirects(false)
         .followSslRedirects(false)
         .retryOnConnectionFailure(false)
-        .addInterceptor(new BindingInterceptor())
+        .addInterceptor(new BindingInterceptor(options.userAgent(), log))
         .addInterceptor(new RegistryWarnings(listener))
         .addNetworkInterceptor(new ConnectedCheck())
         .eventListenerFactory(call -> new LiveCalls())
@@ -141,10 +135,10 @@ final class Transport {
         throw e;
       } catch (IOException e) {
         checkCancelled(ctx);
-        if (!isTransient(e) || attempt >= attempts) {
-          throw networkError(e, ctx, first.url());
+        if (!NetworkErrors.isTransient(e) || attempt >= attempts) {
+          throw NetworkErrors.of(e, ctx, first.url());
         }
-        reason = describe(e);
+        reason = NetworkErrors.describe(e);
         wait = backoff(attempt);
       }
       retrying(ctx, reason, attempt, wait);
@@ -278,75 +272,6 @@ final class Transport {
     }
   }
 
-  static boolean isTransient(IOException e) {
-    if (e instanceof UnknownHostException || e instanceof SSLPeerUnverifiedException || isCertificateProblem(e)) {
-      return false;
-    }
-    // A handshake that fails on what the server said (plain HTTP, no common protocol) fails the same way
-    // every time; only one cut by the network (reset, EOF, timeout) is worth another attempt.
-    if (e instanceof javax.net.ssl.SSLException) {
-      for (Throwable t = e.getCause(); t != null; t = t.getCause() == t ? null : t.getCause()) {
-        if (t instanceof java.net.SocketException || t instanceof java.io.EOFException
-            || t instanceof java.io.InterruptedIOException) {
-          return true;
-        }
-      }
-      return false;
-    }
-    return true;
-  }
-
-  static boolean isCertificateProblem(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof CertificateException || t instanceof java.security.cert.CertPathValidatorException
-          || (t instanceof SSLHandshakeException && String.valueOf(t.getMessage()).contains("PKIX"))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static String describe(IOException e) {
-    if (e instanceof SocketTimeoutException) {
-      return "timed out";
-    }
-    if (e instanceof ConnectException) {
-      return "connection refused";
-    }
-    return ErrorResponse.clean(e.getClass().getSimpleName() + ": " + e.getMessage());
-  }
-
-  JpullException networkError(IOException e, Context ctx, HttpUrl url) {
-    String where = ctx.action() + " at " + ctx.host();
-    if (e instanceof UnknownHostException) {
-      return new JpullException(Kind.NETWORK, where + ": cannot resolve host " + url.host(),
-          "check the registry name and your DNS or proxy settings", e);
-    }
-    if (e instanceof SSLPeerUnverifiedException) {
-      return new JpullException(Kind.NETWORK, where + ": TLS: the certificate does not match " + url.host(),
-          "use the name the certificate was issued for, or fix the registry's certificate", e);
-    }
-    if (isCertificateProblem(e)) {
-      return new JpullException(Kind.NETWORK, where + ": TLS: the certificate of " + url.host() + " is not trusted",
-          "pass --ca-cert FILE, or trust the CA in the hosts directory (--hosts-dir DIR; default "
-              + "~/.config/jpull/certs.d): ca = \"FILE\" in " + ctx.host() + "/hosts.toml when that file exists "
-              + "(a ca.crt beside it is then ignored, as in containerd), else save it as " + ctx.host() + "/ca.crt",
-          e);
-    }
-    if (e instanceof javax.net.ssl.SSLException && !isTransient(e)) {
-      return new JpullException(Kind.NETWORK, where + ": TLS handshake with " + ctx.host() + " failed: "
-          + ErrorResponse.clean(String.valueOf(e.getMessage())),
-          "if the registry serves plain HTTP, pass --plain-http or set server = \"http://" + ctx.host()
-              + "\" in its hosts.toml", e);
-    }
-    if (e instanceof ConnectException) {
-      return new JpullException(Kind.NETWORK, where + ": connection refused",
-          "check that the registry at " + ctx.host() + " is running and reachable (proxy settings included)", e);
-    }
-    return new JpullException(Kind.NETWORK, where + ": " + describe(e),
-        "check your network or proxy settings; partial downloads are kept and resumed on the next pull", e);
-  }
-
   void checkCancelled(Context ctx) throws JpullException {
     if (cancelled) {
       throw new JpullException(Kind.CANCELLED, ctx.action() + ": cancelled");
@@ -392,39 +317,6 @@ final class Transport {
     base.connectionPool().evictAll();
   }
 
-  /** Adds a request's credentials and host headers only when it goes to the bound origin; logs redacted. */
-  private final class BindingInterceptor implements Interceptor {
-    @Override
-    public Response intercept(Chain chain) throws IOException {
-      Request r = chain.request();
-      Binding b = r.tag(Binding.class);
-      Request.Builder nb = r.newBuilder().removeHeader("Authorization").header("User-Agent", options.userAgent());
-      if (b != null && b.origin().equals(origin(r.url()))) {
-        if (b.authorization() != null) {
-          nb.header("Authorization", b.authorization());
-        }
-        try {
-          b.headers().forEach((name, values) -> values.forEach(v -> nb.addHeader(name, v)));
-        } catch (IllegalArgumentException e) {
-          throw new JpullException(Kind.INVALID_INPUT, "configured header for " + r.url().host() + " is invalid: "
-              + e.getMessage());
-        }
-      }
-      Request out = nb.build();
-      java.util.Set<String> configured = b == null ? java.util.Set.of() : b.headers().keySet();
-      if (log.enabled()) {
-        log.log("--> " + out.method() + " " + Redactor.url(out.url()) + " [" + Redactor.headers(out.headers(), configured)
-            + "]");
-      }
-      long t0 = System.nanoTime();
-      Response resp = chain.proceed(out);
-      if (log.enabled()) {
-        log.log("<-- " + resp.code() + " " + out.method() + " " + Redactor.url(out.url()) + " ("
-            + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms) [" + Redactor.headers(resp.headers()) + "]");
-      }
-      return resp;
-    }
-  }
 
   /** Checks the socket a hop reached, so a name that re-resolved since {@link RequestPolicy#check} gets no request. */
   private final class ConnectedCheck implements Interceptor {

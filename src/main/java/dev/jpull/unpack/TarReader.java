@@ -6,10 +6,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.attribute.FileTime;
-import java.time.DateTimeException;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -47,14 +44,13 @@ final class TarReader {
   static final int XATTR_SIZE_MAX = 1 << 16;
   static final int XATTR_LIST_MAX = 1 << 16;
   /** uid_t and gid_t are 32 bits; a larger id cannot be set, only truncated into another. */
-  private static final long MAX_ID = 0xffffffffL;
-  private static final int BLOCK = 512;
-  private static final String XATTR = "SCHILY.xattr.";
+  static final long MAX_ID = 0xffffffffL;
+  private static final int BLOCK = TarHeader.SIZE;
   private static final byte[] NONE = new byte[0];
 
   private final InputStream in;
   private final long maxEntries;
-  private final byte[] header = new byte[BLOCK];
+  private final TarHeader header = new TarHeader();
   private long remaining;
   private long padding;
   private long entries;
@@ -79,7 +75,7 @@ final class TarReader {
   /** The next entry, or {@code null} at the end-of-archive marker (or a clean end of stream). */
   TarEntry next() throws IOException {
     skipRest();
-    Pax pax = null;
+    PaxHeader pax = null;
     byte[] longName = null;
     byte[] longLink = null;
     int extensions = 0;
@@ -91,8 +87,8 @@ final class TarReader {
         }
         return null;
       }
-      char flag = (char) (header[156] & 0xff);
-      long size = number(124, 12, "size");
+      char flag = header.flag();
+      long size = header.number(124, 12, "size");
       if (size < 0) {
         throw new TarFormatException("negative entry size");
       }
@@ -113,9 +109,9 @@ final class TarReader {
         }
         byte[] data = readMetadata(size, what);
         switch (flag) {
-          case 'x' -> pax = parsePax(data, pax == null ? new Pax() : pax);
+          case 'x' -> pax = PaxHeader.parse(data, pax == null ? new PaxHeader() : pax);
           // Global headers are ignored, as Go's archive/tar and containerd do; still bounded and checked.
-          case 'g' -> parsePax(data, new Pax());
+          case 'g' -> PaxHeader.parse(data, new PaxHeader());
           case 'L' -> longName = cString(data);
           default -> longLink = cString(data);
         }
@@ -134,34 +130,34 @@ final class TarReader {
     }
   }
 
-  private TarEntry entry(char flag, long headerSize, Pax pax, byte[] longName, byte[] longLink) throws IOException {
+  private TarEntry entry(char flag, long headerSize, PaxHeader pax, byte[] longName, byte[] longLink) throws IOException {
     // Names stay bytes, exactly as written: tar names need not be UTF-8, and Go unpackers create them
     // byte for byte, so decoding here would create another name.
-    byte[] name = pax != null && pax.path != null ? pax.path : longName != null ? longName : ustarName();
+    byte[] name = pax != null && pax.path != null ? pax.path : longName != null ? longName : header.ustarName();
     checkPath(name, name, "name", true);
     // Pre-POSIX writers marked directories only by a trailing slash on a regular-file header.
     TarEntry.Type type = flag == '\0' && name.length > 0 && name[name.length - 1] == '/'
         ? TarEntry.Type.DIRECTORY : type(flag);
     byte[] link = NONE;
     if (type == TarEntry.Type.HARDLINK || type == TarEntry.Type.SYMLINK) {
-      link = pax != null && pax.linkpath != null ? pax.linkpath : longLink != null ? longLink : field(157, 100);
+      link = pax != null && pax.linkpath != null ? pax.linkpath : longLink != null ? longLink : header.field(157, 100);
       // A hardlink target names an entry of the tree; a symlink's is free text, bounded by symlink(2) only.
       checkPath(name, link, "link target", type == TarEntry.Type.HARDLINK);
     }
-    long size = pax != null && pax.size != null ? paxNumber(pax.size, "size", Long.MAX_VALUE) : headerSize;
+    long size = pax != null && pax.size != null ? PaxHeader.number(pax.size, "size", Long.MAX_VALUE) : headerSize;
     long dataSize = type.hasData() ? size : 0;
-    long mode = number(100, 8, "mode");
+    long mode = header.number(100, 8, "mode");
     if (mode < 0) {
       throw new TarFormatException("negative mode");
     }
-    long uid = pax != null && pax.uid != null ? paxNumber(pax.uid, "uid", MAX_ID) : id(108, "uid");
-    long gid = pax != null && pax.gid != null ? paxNumber(pax.gid, "gid", MAX_ID) : id(116, "gid");
-    FileTime mtime = pax != null && pax.mtime != null ? paxTime(pax.mtime) : headerTime();
+    long uid = pax != null && pax.uid != null ? PaxHeader.number(pax.uid, "uid", MAX_ID) : header.id(108, "uid");
+    long gid = pax != null && pax.gid != null ? PaxHeader.number(pax.gid, "gid", MAX_ID) : header.id(116, "gid");
+    FileTime mtime = pax != null && pax.mtime != null ? PaxHeader.time(pax.mtime) : header.mtime();
     int major = 0;
     int minor = 0;
     if (type == TarEntry.Type.CHAR_DEVICE || type == TarEntry.Type.BLOCK_DEVICE) {
-      major = device(329, "devmajor");
-      minor = device(337, "devminor");
+      major = header.device(329, "devmajor");
+      minor = header.device(337, "devminor");
     }
     if (++entries > maxEntries) {
       throw new TarFormatException("more than " + maxEntries + " entries in one layer");
@@ -216,21 +212,21 @@ final class TarReader {
     if (!readBlock()) {
       return false;
     }
-    if (isZero()) {
+    if (header.isZero()) {
       // The end marker is two zero blocks; a header after the first would be hidden from other readers,
       // so, as Go's archive/tar, anything but a second zero block (or the end of the stream) is refused.
-      if (readBlock() && !isZero()) {
+      if (readBlock() && !header.isZero()) {
         throw new TarFormatException("a tar header follows the end-of-archive marker");
       }
       return false;
     }
-    verifyChecksum();
+    header.verifyChecksum();
     return true;
   }
 
   /** One 512-byte block into {@link #header}; false at a clean end of stream. */
   private boolean readBlock() throws IOException {
-    int n = in.readNBytes(header, 0, BLOCK);
+    int n = in.readNBytes(header.block, 0, BLOCK);
     if (n == 0) {
       return false;
     }
@@ -240,125 +236,6 @@ final class TarReader {
     return true;
   }
 
-  private boolean isZero() {
-    for (byte b : header) {
-      if (b != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private void verifyChecksum() throws TarFormatException {
-    long stored = number(148, 8, "checksum");
-    long unsigned = 0;
-    long signed = 0;
-    for (int i = 0; i < BLOCK; i++) {
-      byte b = i >= 148 && i < 156 ? (byte) ' ' : header[i];
-      unsigned += b & 0xff;
-      signed += b;
-    }
-    // Some historic writers summed signed bytes; both are accepted, as by GNU tar and Go.
-    if (stored != unsigned && stored != signed) {
-      throw new TarFormatException("tar header checksum mismatch (not a tar archive, or corrupt)");
-    }
-  }
-
-  private byte[] ustarName() {
-    byte[] name = field(0, 100);
-    boolean posix = header[257] == 'u' && header[258] == 's' && header[259] == 't' && header[260] == 'a'
-        && header[261] == 'r' && header[262] == 0;
-    // The prefix field exists only in POSIX ustar; GNU's "ustar  " keeps atime/ctime there, and star
-    // (its "tar" trailer at 508) has a 131-byte prefix followed by its times.
-    if (posix) {
-      boolean star = header[508] == 't' && header[509] == 'a' && header[510] == 'r' && header[511] == 0;
-      byte[] prefix = field(345, star ? 131 : 155);
-      if (prefix.length > 0) {
-        byte[] joined = Arrays.copyOf(prefix, prefix.length + 1 + name.length);
-        joined[prefix.length] = '/';
-        System.arraycopy(name, 0, joined, prefix.length + 1, name.length);
-        return joined;
-      }
-    }
-    return name;
-  }
-
-  private byte[] field(int off, int len) {
-    int end = off;
-    while (end < off + len && header[end] != 0) {
-      end++;
-    }
-    return Arrays.copyOfRange(header, off, end);
-  }
-
-  /**
-   * A numeric field as Go's archive/tar reads it: GNU base-256 when the first byte's high bit is set
-   * (two's complement, its next bit the sign), else octal with leading and trailing spaces or NULs,
-   * cut at a NUL; anything else in the field is an error, not a smaller number.
-   */
-  private long number(int off, int len, String what) throws TarFormatException {
-    if ((header[off] & 0x80) != 0) {
-      int inv = (header[off] & 0x40) != 0 ? 0xff : 0;
-      long v = 0;
-      for (int i = 0; i < len; i++) {
-        int c = (header[off + i] ^ inv) & 0xff;
-        if (i == 0) {
-          c &= 0x7f;
-        }
-        if ((v >>> 55) != 0) {
-          throw new TarFormatException(what + " out of range in tar header");
-        }
-        v = (v << 8) | c;
-      }
-      return inv == 0 ? v : ~v;
-    }
-    int start = off;
-    int end = off + len;
-    while (start < end && (header[start] == ' ' || header[start] == 0)) {
-      start++;
-    }
-    while (end > start && (header[end - 1] == ' ' || header[end - 1] == 0)) {
-      end--;
-    }
-    long v = 0;
-    for (int i = start; i < end; i++) {
-      byte b = header[i];
-      if (b == 0) {
-        break;
-      }
-      if (b < '0' || b > '7') {
-        throw new TarFormatException("invalid octal " + what + " in tar header");
-      }
-      v = (v << 3) | (b - '0');
-    }
-    return v;
-  }
-
-  private long id(int off, String what) throws TarFormatException {
-    long v = number(off, 8, what);
-    if (v < 0 || v > MAX_ID) {
-      throw new TarFormatException(what + " " + v + " out of range");
-    }
-    return v;
-  }
-
-  private int device(int off, String what) throws TarFormatException {
-    long v = number(off, 8, what);
-    if (v < 0 || v > Integer.MAX_VALUE) {
-      throw new TarFormatException(what + " " + v + " out of range");
-    }
-    return (int) v;
-  }
-
-  /** The header's mtime; negative (before 1970) is valid, GNU tar writes it in base-256. */
-  private FileTime headerTime() throws TarFormatException {
-    try {
-      return FileTime.from(Instant.ofEpochSecond(number(136, 12, "mtime")));
-    } catch (DateTimeException e) {
-      throw new TarFormatException("mtime out of range in tar header");
-    }
-  }
-
   private byte[] readMetadata(long size, String what) throws IOException {
     byte[] data = in.readNBytes((int) size);
     if (data.length < size) {
@@ -366,106 +243,6 @@ final class TarReader {
     }
     skipFully((BLOCK - size % BLOCK) % BLOCK);
     return data;
-  }
-
-  /**
-   * PAX records, "LEN key=value\n", LEN counting the whole record (POSIX pax, "extended header"), into
-   * {@code pax}: later records override earlier ones, an empty value deletes the keyword. Only the keywords
-   * jpull uses are kept.
-   */
-  private static Pax parsePax(byte[] data, Pax pax) throws TarFormatException {
-    int pos = 0;
-    while (pos < data.length) {
-      if (data[pos] == 0) {
-        break; // some writers pad the record block with NULs
-      }
-      int sp = pos;
-      long len = 0;
-      while (sp < data.length && data[sp] >= '0' && data[sp] <= '9') {
-        len = len * 10 + (data[sp] - '0');
-        if (len > data.length) {
-          throw new TarFormatException("malformed PAX record length");
-        }
-        sp++;
-      }
-      if (sp >= data.length || data[sp] != ' ' || len < 5 || pos + len > data.length
-          || data[(int) (pos + len - 1)] != '\n') {
-        throw new TarFormatException("malformed PAX record");
-      }
-      int end = (int) (pos + len - 1);
-      int eq = sp + 1;
-      while (eq < end && data[eq] != '=') {
-        if (data[eq] == 0) {
-          throw new TarFormatException("PAX keyword contains a NUL byte");
-        }
-        eq++;
-      }
-      if (eq >= end || eq == sp + 1) {
-        throw new TarFormatException("malformed PAX record");
-      }
-      pax.put(new String(data, sp + 1, eq - sp - 1, StandardCharsets.UTF_8), Arrays.copyOfRange(data, eq + 1, end));
-      pos = (int) (pos + len);
-    }
-    return pax;
-  }
-
-  /** A PAX decimal: digits only, at most {@code max}. */
-  private static long paxNumber(byte[] raw, String what, long max) throws TarFormatException {
-    if (raw.length == 0) {
-      throw new TarFormatException("malformed PAX " + what);
-    }
-    long n = 0;
-    for (byte b : raw) {
-      if (b < '0' || b > '9') {
-        throw new TarFormatException("malformed PAX " + what);
-      }
-      if (n > (max - (b - '0')) / 10) {
-        throw new TarFormatException("PAX " + what + " out of range");
-      }
-      n = n * 10 + (b - '0');
-    }
-    return n;
-  }
-
-  /** A PAX time, "[-]SECONDS[.FRACTION]": the fraction may be of any length, only nanoseconds are kept. */
-  private static FileTime paxTime(byte[] raw) throws TarFormatException {
-    int i = 0;
-    boolean negative = raw.length > 0 && raw[0] == '-';
-    if (negative) {
-      i++;
-    }
-    long secs = 0;
-    int digits = 0;
-    for (; i < raw.length && raw[i] != '.'; i++, digits++) {
-      if (raw[i] < '0' || raw[i] > '9' || digits >= 18) {
-        throw new TarFormatException("malformed PAX mtime");
-      }
-      secs = secs * 10 + (raw[i] - '0');
-    }
-    long nanos = 0;
-    if (i < raw.length) {
-      i++; // the dot
-      int k = 0;
-      for (; i < raw.length; i++, k++) {
-        if (raw[i] < '0' || raw[i] > '9') {
-          throw new TarFormatException("malformed PAX mtime");
-        }
-        if (k < 9) {
-          nanos = nanos * 10 + (raw[i] - '0');
-        }
-      }
-      for (; k < 9; k++) {
-        nanos *= 10;
-      }
-    }
-    if (digits == 0) {
-      throw new TarFormatException("malformed PAX mtime");
-    }
-    try {
-      return FileTime.from(negative ? Instant.ofEpochSecond(-secs, -nanos) : Instant.ofEpochSecond(secs, nanos));
-    } catch (DateTimeException e) {
-      throw new TarFormatException("PAX mtime out of range");
-    }
   }
 
   private static byte[] cString(byte[] b) {
@@ -490,66 +267,6 @@ final class TarReader {
         throw new EOFException("tar entry data truncated");
       }
       n -= r;
-    }
-  }
-
-  /** The PAX keywords of one entry that jpull uses; the rest are read, checked and dropped. */
-  private static final class Pax {
-    byte[] path;
-    byte[] linkpath;
-    byte[] size;
-    byte[] uid;
-    byte[] gid;
-    byte[] mtime;
-    boolean sparse;
-    final Map<String, byte[]> xattrs = new LinkedHashMap<>();
-    private int xattrNames;
-
-    void put(String key, byte[] value) throws TarFormatException {
-      if (key.startsWith(XATTR)) {
-        xattr(key.substring(XATTR.length()), value);
-        return;
-      }
-      byte[] v = value.length == 0 ? null : value;
-      switch (key) {
-        case "path" -> path = noNul(v, key);
-        case "linkpath" -> linkpath = noNul(v, key);
-        case "size" -> size = v;
-        case "uid" -> uid = v;
-        case "gid" -> gid = v;
-        case "mtime" -> mtime = v;
-        default -> sparse |= key.startsWith("GNU.sparse.");
-      }
-    }
-
-    private void xattr(String name, byte[] value) throws TarFormatException {
-      int nameBytes = name.getBytes(StandardCharsets.UTF_8).length;
-      if (nameBytes == 0 || nameBytes > XATTR_NAME_MAX) {
-        throw new TarFormatException("extended attribute name of " + nameBytes + " bytes (at most "
-            + XATTR_NAME_MAX + ")");
-      }
-      if (value.length > XATTR_SIZE_MAX) {
-        throw new TarFormatException("extended attribute " + Quoted.of(name) + " of " + value.length
-            + " bytes exceeds XATTR_SIZE_MAX (" + XATTR_SIZE_MAX + ")");
-      }
-      if (xattrs.put(name, value) == null) {
-        xattrNames += nameBytes + 1;
-        if (xattrNames > XATTR_LIST_MAX) {
-          throw new TarFormatException("extended attribute names exceed XATTR_LIST_MAX (" + XATTR_LIST_MAX
-              + " bytes) on one entry");
-        }
-      }
-    }
-
-    private static byte[] noNul(byte[] v, String key) throws TarFormatException {
-      if (v != null) {
-        for (byte b : v) {
-          if (b == 0) {
-            throw new TarFormatException("PAX " + key + " contains a NUL byte");
-          }
-        }
-      }
-      return v;
     }
   }
 
