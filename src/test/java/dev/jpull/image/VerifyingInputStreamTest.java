@@ -242,4 +242,14 @@ class VerifyingInputStreamTest {
       assertTrue(e.getMessage().contains("(diff ID)") && e.getMessage().contains(diffId.toString()), e.getMessage());
     }
   }
+
+  @Test
+  void computingGivesTheDigestOnlyOnceTheEndIsRead() throws IOException {
+    byte[] bytes = "{\"schemaVersion\":2}".getBytes(StandardCharsets.UTF_8);
+    VerifyingInputStream in = VerifyingInputStream.computing(new ByteArrayInputStream(bytes));
+    assertArrayEquals(bytes, in.readNBytes(bytes.length));
+    assertThrows(IllegalStateException.class, in::digest, "the end has not been read yet");
+    assertEquals(-1, in.read());
+    assertEquals(Digest.sha256(bytes), in.digest());
+  }
 }
