@@ -1,9 +1,5 @@
 package dev.jpull.pull;
 
-import dev.jpull.image.Cancellation;
-import dev.jpull.image.Fetcher;
-import dev.jpull.image.Image;
-
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
@@ -11,16 +7,19 @@ import dev.jpull.dispatch.Dispatcher;
 import dev.jpull.dispatch.FetchHandler;
 import dev.jpull.dispatch.Handler;
 import dev.jpull.dispatch.Handlers;
+import dev.jpull.image.Cancellation;
+import dev.jpull.image.Fetcher;
+import dev.jpull.image.Image;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.PlatformMatcher;
 import dev.jpull.progress.ProgressEvent;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.reference.Reference;
-import dev.jpull.unpack.Rootfs;
 import dev.jpull.registry.RegistryClient;
 import dev.jpull.registry.RegistryFetcher;
 import dev.jpull.registry.Resolution;
+import dev.jpull.unpack.Rootfs;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;

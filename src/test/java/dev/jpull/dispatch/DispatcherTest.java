@@ -105,4 +105,25 @@ class DispatcherTest {
     assertEquals(0, handledAfterFailure.get(), "tasks queued after the failure are skipped");
     assertTrue(dispatcher.cancelled());
   }
+
+  @Test
+  @Timeout(10)
+  void aTokenCancelledElsewhereStopsTheWalkAndIsRethrown() throws Exception {
+    Descriptor root = d("root", MediaTypes.OCI_MANIFEST);
+    List<Descriptor> layers = List.of(d("a", MediaTypes.OCI_LAYER), d("b", MediaTypes.OCI_LAYER));
+    Cancellation token = new Cancellation();
+    JpullException interrupted = new JpullException(Kind.CANCELLED, "interrupted");
+    AtomicInteger layersHandled = new AtomicInteger();
+    JpullException thrown = assertThrows(JpullException.class, () -> new Dispatcher(blobs, meta, token)
+        .dispatch(desc -> {
+          if (desc.equals(root)) {
+            token.cancel(interrupted); // as Puller.cancel does from the signal thread
+            return layers;
+          }
+          layersHandled.incrementAndGet();
+          return List.of();
+        }, List.of(root)));
+    assertSame(interrupted, thrown);
+    assertEquals(0, layersHandled.get());
+  }
 }
