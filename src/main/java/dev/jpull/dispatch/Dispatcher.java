@@ -2,6 +2,7 @@ package dev.jpull.dispatch;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
+import dev.jpull.image.Cancellation;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.MediaTypes;
@@ -15,7 +16,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Walks an image tree in parallel (containerd's {@code images.Dispatch}). Each descriptor's handler runs as
@@ -23,25 +23,26 @@ import java.util.concurrent.atomic.AtomicReference;
  * children: a bounded pool can never deadlock (containerd releases its permit before descending).
  *
  * <p>Layers run on the bounded blob executor; manifests and configs on a separate executor so they never
- * queue behind large layers. A digest met twice is handled once. The first failure cancels the rest:
- * tasks not yet started are skipped and {@code onCancel} (e.g. cancelling in-flight HTTP calls) runs once.
+ * queue behind large layers. A digest met twice is handled once. The first failure cancels the pull's one
+ * {@link Cancellation} token: tasks not yet started are skipped, and whatever else shares the token (the
+ * HTTP calls, the unpacker) is woken by it.
  */
 public final class Dispatcher {
   private final Executor blobs;
   private final Executor metadata;
-  private final Runnable onCancel;
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
+  private final Cancellation cancellation;
   private final Map<Digest, CompletableFuture<Void>> seen = new ConcurrentHashMap<>();
 
   /**
    * @param blobs runs layer handlers; its size is {@code --concurrency}
    * @param metadata runs index, manifest and config handlers
-   * @param onCancel called once, on the first failure
+   * @param cancellation the pull's token: cancelled by the first failure here, and stops this walk when
+   *     cancelled from elsewhere
    */
-  public Dispatcher(Executor blobs, Executor metadata, Runnable onCancel) {
+  public Dispatcher(Executor blobs, Executor metadata, Cancellation cancellation) {
     this.blobs = blobs;
     this.metadata = metadata;
-    this.onCancel = onCancel;
+    this.cancellation = cancellation;
   }
 
   /** Handles the roots and all their descendants; rethrows the first failure. */
@@ -50,19 +51,19 @@ public final class Dispatcher {
     try {
       all.get();
     } catch (ExecutionException e) {
-      throw rethrow(failure.get() != null ? failure.get() : e.getCause());
+      throw rethrow(cancellation.isCancelled() ? cancellation.cause() : e.getCause());
     } catch (InterruptedException e) {
       fail(e);
       throw e;
     }
-    if (failure.get() != null) {
-      throw rethrow(failure.get());
+    if (cancellation.isCancelled()) {
+      throw rethrow(cancellation.cause());
     }
   }
 
   /** Whether a failure has cancelled this dispatch; handlers check it between reads. */
   public boolean cancelled() {
-    return failure.get() != null;
+    return cancellation.isCancelled();
   }
 
   /** Cancels the dispatch from outside (e.g. the unpacker failed, or the user pressed Ctrl-C). */
@@ -82,7 +83,7 @@ public final class Dispatcher {
     Executor executor = MediaTypes.isLayer(d.mediaType()) ? blobs : metadata;
     return CompletableFuture
         .supplyAsync(() -> {
-          if (failure.get() != null) {
+          if (cancellation.isCancelled()) {
             return List.<Descriptor>of();
           }
           try {
@@ -96,15 +97,13 @@ public final class Dispatcher {
             throw new CompletionException(e);
           }
         }, executor)
-        .thenCompose(children -> children.isEmpty() || failure.get() != null
+        .thenCompose(children -> children.isEmpty() || cancellation.isCancelled()
             ? CompletableFuture.completedFuture(null)
             : dispatchAll(handler, children));
   }
 
   private void fail(Throwable t) {
-    if (failure.compareAndSet(null, t)) {
-      onCancel.run();
-    }
+    cancellation.cancel(t);
   }
 
   private static IOException rethrow(Throwable t) throws InterruptedException {

@@ -5,6 +5,10 @@ import dev.jpull.Kind;
 import dev.jpull.content.Ingester;
 import dev.jpull.content.Provider;
 import dev.jpull.content.Writer;
+import dev.jpull.image.Cancellation;
+import dev.jpull.image.Fetched;
+import dev.jpull.image.Fetcher;
+import dev.jpull.image.VerifyingInputStream;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.MediaTypes;
@@ -12,8 +16,8 @@ import dev.jpull.progress.ProgressEvent.Blob;
 import dev.jpull.progress.ProgressEvent.BlobStatus;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.reference.Reference;
-import dev.jpull.registry.BlobStream;
 import dev.jpull.registry.RegistryClient;
+import dev.jpull.registry.RegistryFetcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -28,30 +32,47 @@ import java.util.function.BooleanSupplier;
 
 /**
  * Fetches a descriptor into the store unless it is already there (containerd {@code remotes.FetchHandler}).
- * Manifests come through {@link RegistryClient#manifest}, which verifies and parses them; blobs stream
- * into an ingest that hashes as it writes and resumes a partial left by an earlier run.
+ * Everything comes through one {@link Fetcher} (the registry, or a fake in tests): a manifest is read whole,
+ * bounded and verified, before it is stored; a blob streams into an ingest that hashes as it writes and
+ * resumes a partial left by an earlier run. The pull's {@link Cancellation} stops a copy between reads and
+ * closes the bodies in flight, so a read blocked on a stalled server is woken at once.
  */
 public final class FetchHandler implements Handler {
   private static final int BUFFER = 1 << 20;
   private static final long PROGRESS_NANOS = 100_000_000L;
 
-  private final RegistryClient client;
-  private final Reference ref;
+  private final Fetcher fetcher;
   private final Provider provider;
   private final Ingester ingester;
   private final ProgressListener listener;
-  private final BooleanSupplier cancelled;
+  private final Cancellation cancellation;
+  private final BooleanSupplier stop;
   private final AtomicLong downloaded = new AtomicLong();
   private final Map<String, LongAdder> sources = new ConcurrentHashMap<>();
 
-  public FetchHandler(RegistryClient client, Reference ref, Provider provider, Ingester ingester,
-      ProgressListener listener, BooleanSupplier cancelled) {
-    this.client = client;
-    this.ref = ref;
+  public FetchHandler(Fetcher fetcher, Provider provider, Ingester ingester, ProgressListener listener,
+      Cancellation cancellation) {
+    this.fetcher = fetcher;
     this.provider = provider;
     this.ingester = ingester;
     this.listener = listener;
-    this.cancelled = cancelled;
+    this.cancellation = cancellation;
+    this.stop = cancellation::isCancelled;
+  }
+
+  /**
+   * The registry behind the fetcher, and a cancellation polled as before. Kept for the registry package's
+   * tests (TamperedPartialTest), which build a handler from a client.
+   */
+  public FetchHandler(RegistryClient client, Reference ref, Provider provider, Ingester ingester,
+      ProgressListener listener, BooleanSupplier cancelled) {
+    Cancellation token = new Cancellation();
+    this.fetcher = new RegistryFetcher(client, ref, token);
+    this.provider = provider;
+    this.ingester = ingester;
+    this.listener = listener;
+    this.cancellation = token;
+    this.stop = () -> token.isCancelled() || cancelled.getAsBoolean();
   }
 
   /** Bytes received from the network by this handler so far. */
@@ -69,6 +90,7 @@ public final class FetchHandler implements Handler {
   @Override
   public List<Descriptor> handle(Descriptor d) throws IOException, InterruptedException {
     String mt = d.mediaType();
+    cancellation.check("fetch of " + d.digest()); // a walk cancelled while this task was queued starts nothing
     if (provider.contains(d)) {
       listener.on(new Blob(d.digest().toString(), mt, BlobStatus.EXISTS, d.size(), d.size(), null));
       return List.of();
@@ -82,10 +104,14 @@ public final class FetchHandler implements Handler {
   }
 
   private void fetchManifest(Descriptor d) throws IOException, InterruptedException {
-    Document doc = client.manifest(ref, d);
-    byte[] bytes = doc.bytes();
+    byte[] bytes;
+    try (Fetched f = open(d, 0)) {
+      // bounded before it is read, verified as it is read: what is stored is what the digest names
+      bytes = VerifyingInputStream.readAll(f.body(), d, Document.MAX_SIZE);
+    }
+    Document.parse(bytes, null, d); // the document rules, before a malformed manifest is stored
     downloaded.addAndGet(bytes.length);
-    var writer = ingester.writer(doc.descriptor().withMediaType(d.mediaType()));
+    var writer = ingester.writer(d);
     if (writer.isEmpty()) {
       return;
     }
@@ -137,10 +163,10 @@ public final class FetchHandler implements Handler {
     }
   }
 
-  private Served copy(Descriptor d, Writer w) throws IOException {
+  private Served copy(Descriptor d, Writer w) throws IOException, InterruptedException {
     String digest = d.digest().toString();
     long offset = w.offset();
-    try (BlobStream bs = client.blob(ref, d, offset)) {
+    try (Fetched bs = open(d, offset)) {
       if (bs.start() != offset) {
         w.reset();
       }
@@ -154,7 +180,7 @@ public final class FetchHandler implements Handler {
       long last = System.nanoTime();
       int n;
       while ((n = in.read(buf)) > 0) {
-        if (cancelled.getAsBoolean()) {
+        if (stop.getAsBoolean()) {
           throw new InterruptedIOException("fetch of " + digest + " cancelled");
         }
         out.write(buf, 0, n);
@@ -170,5 +196,18 @@ public final class FetchHandler implements Handler {
       listener.on(served.event(d, BlobStatus.DOWNLOADING, current));
       return served;
     }
+  }
+
+  /** Opens a body that the pull's cancellation closes, waking a read blocked on it. */
+  private Fetched open(Descriptor d, long offset) throws IOException, InterruptedException {
+    Fetched f = fetcher.fetch(d, offset);
+    cancellation.onCancel(() -> {
+      try {
+        f.close();
+      } catch (IOException | RuntimeException ignored) {
+        // closing only to wake the reader; its read reports the cancellation
+      }
+    });
+    return f;
   }
 }

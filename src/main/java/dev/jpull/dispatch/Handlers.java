@@ -1,7 +1,7 @@
 package dev.jpull.dispatch;
 
+import dev.jpull.image.Graph;
 import dev.jpull.image.Platforms;
-
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.Provider;
@@ -10,16 +10,16 @@ import dev.jpull.oci.Document;
 import dev.jpull.oci.ImageIndex;
 import dev.jpull.oci.ImageManifest;
 import dev.jpull.oci.MediaTypes;
-import dev.jpull.oci.Platform;
+import dev.jpull.oci.Digest;
 import dev.jpull.oci.PlatformMatcher;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Collectors;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * The handler combinators of a pull, each a small wrapper (containerd {@code images/handlers.go}): the pull
@@ -61,10 +61,33 @@ public final class Handlers {
             + (m.artifactType() != null ? " (artifact type " + dev.jpull.Quoted.of(m.artifactType()) + ")" : ""),
             "use an artifact client such as oras to fetch non-image artifacts", null);
       }
-      List<Descriptor> out = new ArrayList<>(m.layers().size() + 1);
-      out.add(m.config());
-      out.addAll(m.layers());
-      return out;
+      return new ArrayList<>(Graph.children(doc));
+    };
+  }
+
+  /**
+   * Refuses an index nested below {@link Graph#MAX_INDEX_DEPTH} others ({@link Graph#checkNesting}). The
+   * walk is parallel, so each child's depth is remembered when its parent returns it.
+   */
+  public static Handler nesting(Handler inner) {
+    Map<Digest, Integer> indexesAbove = new ConcurrentHashMap<>();
+    return d -> {
+      List<Descriptor> children = inner.handle(d);
+      int below = indexesAbove.getOrDefault(d.digest(), 0) + (MediaTypes.isIndex(d.mediaType()) ? 1 : 0);
+      for (Descriptor child : children) {
+        Graph.checkNesting(child, below);
+        indexesAbove.merge(child.digest(), below, Math::max);
+      }
+      return children;
+    };
+  }
+
+  /** Runs {@code inner}, then tells {@code done} the descriptor was handled (e.g. a blob is in the store). */
+  public static Handler then(Handler inner, Consumer<Descriptor> done) {
+    return d -> {
+      List<Descriptor> children = inner.handle(d);
+      done.accept(d);
+      return children;
     };
   }
 

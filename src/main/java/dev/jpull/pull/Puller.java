@@ -1,9 +1,5 @@
 package dev.jpull.pull;
 
-import dev.jpull.image.Image;
-
-import dev.jpull.image.Graph;
-
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
@@ -11,27 +7,25 @@ import dev.jpull.dispatch.Dispatcher;
 import dev.jpull.dispatch.FetchHandler;
 import dev.jpull.dispatch.Handler;
 import dev.jpull.dispatch.Handlers;
+import dev.jpull.image.Cancellation;
+import dev.jpull.image.Fetcher;
+import dev.jpull.image.Image;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
-import dev.jpull.oci.Document;
-import dev.jpull.oci.ImageConfig;
-import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.PlatformMatcher;
 import dev.jpull.progress.ProgressEvent;
-import dev.jpull.progress.ProgressEvent.BlobStatus;
 import dev.jpull.progress.ProgressListener;
 import dev.jpull.reference.Reference;
-import dev.jpull.unpack.Rootfs;
 import dev.jpull.registry.RegistryClient;
+import dev.jpull.registry.RegistryFetcher;
 import dev.jpull.registry.Resolution;
+import dev.jpull.unpack.Rootfs;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
@@ -42,24 +36,42 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Puller {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Puller.class);
-  private final RegistryClient client;
+  private final Remote remote;
   private final LocalContentStore store;
   private final ProgressListener listener;
-  private final AtomicReference<Dispatcher> running = new AtomicReference<>();
+  /** The running (or next) pull's token: {@link #cancel} before the pull starts still cancels it. */
+  private final AtomicReference<Cancellation> current = new AtomicReference<>(new Cancellation());
+
+  /** Where a pull's images come from: resolves a reference, and fetches for it under a pull's token. */
+  interface Remote {
+    Resolution resolve(Reference ref) throws IOException;
+
+    Fetcher fetcher(Reference ref, Cancellation cancellation);
+  }
 
   public Puller(RegistryClient client, LocalContentStore store, ProgressListener listener) {
-    this.client = client;
+    this(new Remote() {
+      @Override
+      public Resolution resolve(Reference ref) throws IOException {
+        return client.resolve(ref);
+      }
+
+      @Override
+      public Fetcher fetcher(Reference ref, Cancellation cancellation) {
+        return new RegistryFetcher(client, ref, cancellation); // cancelling cancels the client's calls
+      }
+    }, store, listener);
+  }
+
+  Puller(Remote remote, LocalContentStore store, ProgressListener listener) {
+    this.remote = remote;
     this.store = store;
     this.listener = listener;
   }
 
-  /** Stops a running pull (Ctrl-C): cancels the walk and every HTTP call in flight. Partials are kept. */
+  /** Stops a running pull (Ctrl-C): cancels the walk, the unpack and every HTTP call in flight. Partials are kept. */
   public void cancel() {
-    Dispatcher d = running.get();
-    if (d != null) {
-      d.cancel(new JpullException(Kind.CANCELLED, "interrupted"));
-    }
-    client.cancelAll();
+    current.get().cancel(new JpullException(Kind.CANCELLED, "interrupted"));
   }
 
   /**
@@ -72,7 +84,7 @@ public final class Puller {
       throws IOException, InterruptedException {
     boolean created = createTarget(dir);
     try {
-      new LayerUnpacker(store, listener).unpack(image.layers(), image.config().diffIds(), dir);
+      new LayerUnpacker(store, listener, new Cancellation()).unpack(image.layers(), image.config().diffIds(), dir);
     } catch (IOException | InterruptedException | RuntimeException e) {
       try {
         Rootfs.clear(dir);
@@ -106,7 +118,7 @@ public final class Puller {
   /** Resolves a reference, checking a {@code name:tag@digest} tag against its digest. */
   public Resolution resolve(Reference ref) throws IOException {
     if (ref.tag() != null && ref.digest() != null) {
-      Resolution byTag = client.resolve(ref.withoutDigest());
+      Resolution byTag = remote.resolve(ref.withoutDigest());
       if (!byTag.descriptor().digest().equals(ref.digest())) {
         throw new JpullException(Kind.VERIFICATION, "resolve " + ref + " at " + byTag.host() + ": tag " + ref.tag()
             + " points to " + byTag.descriptor().digest() + ", not " + ref.digest(),
@@ -114,7 +126,7 @@ public final class Puller {
       }
       return byTag;
     }
-    return client.resolve(ref);
+    return remote.resolve(ref);
   }
 
   public PullResult pull(Reference ref, PullOptions options) throws IOException, InterruptedException {
@@ -127,7 +139,10 @@ public final class Puller {
    */
   public PullResult pull(Reference ref, Resolution resolved, PullOptions options)
       throws IOException, InterruptedException {
+    Cancellation token = current.get();
+    Fetcher fetcher = remote.fetcher(ref, token); // from here a cancel reaches the resolve's HTTP call too
     try (Closeable lease = store.lease()) {
+      token.check("pull " + ref);
       Resolution resolution = resolved != null ? resolved : resolve(ref);
       Descriptor root = resolution.descriptor();
       listener.on(new ProgressEvent.Resolved(ref.toString(), root.digest().toString(), root.mediaType(), root.size(),
@@ -137,7 +152,9 @@ public final class Puller {
       if (upToDate.isPresent()) {
         return upToDate.get();
       }
-      return fetchAndUnpack(ref, name, resolution, options);
+      return fetchAndUnpack(ref, name, resolution, options, token, fetcher);
+    } finally {
+      current.compareAndSet(token, new Cancellation()); // a later pull by this Puller starts afresh
     }
   }
 
@@ -173,147 +190,82 @@ public final class Puller {
         image.get().size(), 0, true, Map.of()));
   }
 
-  private PullResult fetchAndUnpack(Reference ref, String name, Resolution resolution, PullOptions options)
-      throws IOException, InterruptedException {
+  private PullResult fetchAndUnpack(Reference ref, String name, Resolution resolution, PullOptions options,
+      Cancellation token, Fetcher fetcher) throws IOException, InterruptedException {
     Descriptor root = resolution.descriptor();
     ExecutorService blobs = Executors.newFixedThreadPool(options.concurrency(), daemon("jpull-fetch"));
     ExecutorService metadata = Executors.newFixedThreadPool(2, daemon("jpull-meta"));
-    LayerUnpacker unpacker = new LayerUnpacker(store, listener);
-    Dispatcher dispatcher = new Dispatcher(blobs, metadata, () -> {
-      client.cancelAll();
-      unpacker.abort(new JpullException(Kind.CANCELLED, "pull failed"));
-    });
-    running.set(dispatcher);
-    FetchHandler fetch = new FetchHandler(client, ref, store, store, listener, dispatcher::cancelled);
-    Map<Digest, Integer> depth = new ConcurrentHashMap<>();
-    AtomicReference<Image> chosen = new AtomicReference<>();
-    AtomicReference<Thread> unpackThread = new AtomicReference<>();
-    AtomicReference<Throwable> unpackFailure = new AtomicReference<>();
-    AtomicReference<Path> unpackTarget = new AtomicReference<>();
-    PlatformMatcher unpackFor = options.unpack() ? options.platform() : null;
-
-    Handler landed = d -> {
-      List<Descriptor> kids = fetch.handle(d);
-      unpacker.landed(d.digest());
-      return kids;
-    };
-    Handler children = Handlers.children(store);
-    if (!options.allPlatforms()) {
-      children = Handlers.platforms(children, options.platform(), 1, ref.toString());
-    }
-    Handler walk = children;
-    Handler configFirst = d -> {
-      List<Descriptor> kids = walk.handle(d);
-      if (MediaTypes.isIndex(d.mediaType())) {
-        int level = depth.getOrDefault(d.digest(), 0) + 1;
-        if (level > Graph.MAX_INDEX_DEPTH) {
-          throw new JpullException(Kind.VERIFICATION, ref + ": index nesting too deep (more than "
-              + Graph.MAX_INDEX_DEPTH + " levels)");
-        }
-        kids.forEach(k -> depth.put(k.digest(), level));
-        return kids;
-      }
-      if (!MediaTypes.isManifest(d.mediaType())) {
-        return kids;
-      }
-      // The config is fetched and checked before any layer, so a malformed image fails before the big
-      // downloads start (moby errRootFSMismatch), and the unpacker knows the diff IDs early.
-      Descriptor configDesc = kids.get(0);
-      Image.checkConfigDescriptor(configDesc); // sizes before bytes: an oversized config is never requested
-      landed.handle(configDesc);
-      ImageConfig config = Image.readConfig(store, configDesc);
-      Document doc = store.document(d);
-      Image.checkRootfs(config, doc.manifest(), configDesc);
-      Image image = new Image(root, d, doc.manifest(), configDesc, config);
-      List<Descriptor> layers = kids.subList(1, kids.size());
-      for (Descriptor l : layers) {
-        if (!store.contains(l)) {
-          listener.on(new ProgressEvent.Blob(l.digest().toString(), l.mediaType(), BlobStatus.WAITING, 0, l.size(), null));
-        }
-      }
-      boolean isTarget = options.allPlatforms()
-          ? unpackFor != null && d.platform() != null && unpackFor.matches(d.platform())
-          : true;
-      if (isTarget) {
-        if (!chosen.compareAndSet(null, image)) {
-          return layers;
-        }
-        checkPlatform(image, options, ref);
-        if (options.unpack()) {
-          startUnpack(image, options, unpacker, unpackThread, unpackFailure, unpackTarget, dispatcher);
-        }
-      }
-      return new ArrayList<>(layers);
-    };
-    Handler pull = Handlers.sequence(landed, configFirst);
+    Unpacking unpacking = new Unpacking(new LayerUnpacker(store, listener, token), token);
+    FetchHandler fetch = new FetchHandler(fetcher, store, store, listener, token);
+    Handler landed = Handlers.then(fetch, d -> unpacking.landed(d.digest()));
+    Handler children = options.allPlatforms() ? Handlers.children(store)
+        : Handlers.platforms(Handlers.children(store), options.platform(), 1, name);
+    Handler images = new ConfigFirst(Handlers.nesting(children), landed, store, root, listener,
+        d -> isTarget(d, options), image -> chose(image, ref, options, unpacking));
     try {
-      dispatcher.dispatch(pull, List.of(root));
+      new Dispatcher(blobs, metadata, token).dispatch(Handlers.sequence(landed, images), List.of(root));
     } catch (IOException | InterruptedException | RuntimeException e) {
-      unpacker.abort(e);
-      joinQuietly(unpackThread.get());
-      discardTarget(unpackTarget.get(), options);
+      token.cancel(e);
+      unpacking.abandon();
+      discardTarget(unpacking.dir(), options);
       throw e;
     } finally {
-      running.set(null);
       blobs.shutdownNow();
       metadata.shutdownNow();
     }
     store.record(name, root.withAnnotations(Map.of()));
-    Thread t = unpackThread.get();
-    Path rootfs = null;
-    if (t != null) {
-      t.join();
-      Throwable failure = unpackFailure.get();
-      if (failure != null) {
-        discardTarget(unpackTarget.get(), options);
-        if (failure instanceof IOException io) {
-          throw io;
-        }
-        throw new JpullException(Kind.LOCAL_IO, "unpack " + ref + " failed", failure);
-      }
-      rootfs = commitTarget(chosen.get(), unpackTarget.get(), options);
-    } else if (options.unpack() && chosen.get() != null && chosen.get().chainId() != null) {
-      rootfs = store.completeTree(chosen.get().chainId()).orElse(null);
-    }
-    Image image = chosen.get();
+    Path rootfs = finishUnpack(unpacking, ref, options);
+    Image image = unpacking.image();
     long size = image == null ? root.size() : image.size();
     return new PullResult(ref, root, resolution.host(), image, rootfs, size, fetch.downloaded(), false,
         fetch.sources());
   }
 
-  private void checkPlatform(Image image, PullOptions options, Reference ref) {
+  /** Under --all-platforms every image is fetched and the one matching the unpack platform is unpacked. */
+  private static boolean isTarget(Descriptor manifest, PullOptions options) {
+    if (!options.allPlatforms()) {
+      return true;
+    }
+    PlatformMatcher unpackFor = options.unpack() ? options.platform() : null;
+    return unpackFor != null && manifest.platform() != null && unpackFor.matches(manifest.platform());
+  }
+
+  /** The walk found the pull's image: warn on a platform mismatch and start unpacking it. */
+  private void chose(Image image, Reference ref, PullOptions options, Unpacking unpacking) throws IOException {
+    if (!unpacking.choose(image)) {
+      return;
+    }
     PlatformMatcher m = options.platform();
     if (m != null && !m.matches(image.platform())) {
       listener.warn("the image " + ref + " is for " + image.platform() + ", which does not match the requested "
           + "platform " + m.wanted());
     }
+    if (!options.unpack()) {
+      return;
+    }
+    Digest chain = image.chainId();
+    if (options.rootfs() != null) {
+      createTarget(options.rootfs());
+      unpacking.start(options.rootfs());
+    } else if (chain == null || store.completeTree(chain).isEmpty()) {
+      unpacking.start(store.beginTree(chain != null ? chain : image.configDescriptor().digest()));
+    }
   }
 
-  private void startUnpack(Image image, PullOptions options, LayerUnpacker unpacker,
-      AtomicReference<Thread> thread, AtomicReference<Throwable> failure, AtomicReference<Path> target,
-      Dispatcher dispatcher) throws IOException {
-    Digest chain = image.chainId();
-    Path dir;
-    if (options.rootfs() != null) {
-      dir = options.rootfs();
-      createTarget(dir);
-    } else if (chain != null && store.completeTree(chain).isPresent()) {
-      return;
-    } else {
-      dir = store.beginTree(chain != null ? chain : image.configDescriptor().digest());
-    }
-    target.set(dir);
-    Thread t = new Thread(() -> {
-      try {
-        unpacker.unpack(image.layers(), image.config().diffIds(), dir);
-      } catch (Throwable e) {
-        failure.compareAndSet(null, e);
-        dispatcher.cancel(e);
+  /** Waits for the unpack and commits its tree; or finds the tree already complete in the store. */
+  private Path finishUnpack(Unpacking unpacking, Reference ref, PullOptions options)
+      throws IOException, InterruptedException {
+    Image image = unpacking.image();
+    try {
+      if (unpacking.finish(ref.toString())) {
+        return commitTarget(image, unpacking.dir(), options);
       }
-    }, "jpull-unpack");
-    t.setDaemon(true);
-    thread.set(t);
-    t.start();
+    } catch (IOException | RuntimeException e) {
+      discardTarget(unpacking.dir(), options);
+      throw e;
+    }
+    return options.unpack() && image != null && image.chainId() != null
+        ? store.completeTree(image.chainId()).orElse(null) : null;
   }
 
   private Path commitTarget(Image image, Path dir, PullOptions options) throws IOException {
@@ -340,17 +292,6 @@ public final class Puller {
       }
     } catch (IOException | RuntimeException e) {
       listener.warn("could not remove the incomplete tree " + dir + ": " + e.getMessage());
-    }
-  }
-
-  private static void joinQuietly(Thread t) {
-    if (t == null) {
-      return;
-    }
-    try {
-      t.join(30_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
+import dev.jpull.image.Cancellation;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.MediaTypes;
@@ -47,7 +48,7 @@ class DispatcherTest {
         d("l3", MediaTypes.OCI_LAYER_GZIP));
     Map<Descriptor, List<Descriptor>> tree = Map.of(index, List.of(m1, m2), m1, layers, m2, layers);
     Map<Digest, AtomicInteger> calls = new ConcurrentHashMap<>();
-    new Dispatcher(blobs, meta, () -> { }).dispatch(desc -> {
+    new Dispatcher(blobs, meta, new Cancellation()).dispatch(desc -> {
       calls.computeIfAbsent(desc.digest(), k -> new AtomicInteger()).incrementAndGet();
       return tree.getOrDefault(desc, List.of());
     }, List.of(index));
@@ -62,7 +63,7 @@ class DispatcherTest {
     Descriptor slowLayer = d("slow", MediaTypes.OCI_LAYER_GZIP);
     Descriptor manifest = d("m", MediaTypes.OCI_MANIFEST);
     CountDownLatch manifestDone = new CountDownLatch(1);
-    new Dispatcher(blobs, meta, () -> { }).dispatch(desc -> {
+    new Dispatcher(blobs, meta, new Cancellation()).dispatch(desc -> {
       if (desc.equals(root)) {
         return List.of(slowLayer, manifest);
       }
@@ -86,7 +87,9 @@ class DispatcherTest {
     AtomicInteger cancels = new AtomicInteger();
     AtomicInteger handledAfterFailure = new AtomicInteger();
     JpullException boom = new JpullException(Kind.NOT_FOUND, "boom");
-    Dispatcher dispatcher = new Dispatcher(blobs, meta, cancels::incrementAndGet);
+    Cancellation token = new Cancellation();
+    token.onCancel(cancels::incrementAndGet);
+    Dispatcher dispatcher = new Dispatcher(blobs, meta, token);
     JpullException thrown = assertThrows(JpullException.class, () -> dispatcher.dispatch(desc -> {
       if (desc.equals(root)) {
         return layers;
@@ -101,5 +104,26 @@ class DispatcherTest {
     assertEquals(1, cancels.get(), "onCancel runs once");
     assertEquals(0, handledAfterFailure.get(), "tasks queued after the failure are skipped");
     assertTrue(dispatcher.cancelled());
+  }
+
+  @Test
+  @Timeout(10)
+  void aTokenCancelledElsewhereStopsTheWalkAndIsRethrown() throws Exception {
+    Descriptor root = d("root", MediaTypes.OCI_MANIFEST);
+    List<Descriptor> layers = List.of(d("a", MediaTypes.OCI_LAYER), d("b", MediaTypes.OCI_LAYER));
+    Cancellation token = new Cancellation();
+    JpullException interrupted = new JpullException(Kind.CANCELLED, "interrupted");
+    AtomicInteger layersHandled = new AtomicInteger();
+    JpullException thrown = assertThrows(JpullException.class, () -> new Dispatcher(blobs, meta, token)
+        .dispatch(desc -> {
+          if (desc.equals(root)) {
+            token.cancel(interrupted); // as Puller.cancel does from the signal thread
+            return layers;
+          }
+          layersHandled.incrementAndGet();
+          return List.of();
+        }, List.of(root)));
+    assertSame(interrupted, thrown);
+    assertEquals(0, layersHandled.get());
   }
 }

@@ -134,4 +134,34 @@ class HandlersTest {
         entry(MediaTypes.OCI_MANIFEST, "a", plat("linux", "amd64", null), null));
     assertEquals(2, Handlers.children(store).handle(idx).size());
   }
+
+  @Test
+  void nestingRefusesTheFifthIndexInAChain() throws Exception {
+    List<Descriptor> chain = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      chain.add(new Descriptor(MediaTypes.OCI_INDEX, Digest.sha256(("i" + i).getBytes(StandardCharsets.UTF_8)), 1));
+    }
+    Handler nested = Handlers.nesting(d -> {
+      int i = chain.indexOf(d);
+      return i + 1 < chain.size() ? List.of(chain.get(i + 1)) : List.of();
+    });
+    for (int i = 0; i < 3; i++) {
+      nested.handle(chain.get(i));
+    }
+    JpullException e = assertThrows(JpullException.class, () -> nested.handle(chain.get(3)));
+    assertEquals(Kind.VERIFICATION, e.kind());
+    assertTrue(e.getMessage().contains(chain.get(4).digest().toString()), e.getMessage());
+  }
+
+  @Test
+  void thenRunsAfterTheInnerHandlerAndNotWhenItFails() throws Exception {
+    List<Descriptor> done = new java.util.ArrayList<>();
+    Descriptor a = new Descriptor(MediaTypes.OCI_LAYER, Digest.sha256(new byte[] {1}), 1);
+    Handlers.then(d -> List.of(), done::add).handle(a);
+    assertEquals(List.of(a), done);
+    assertThrows(JpullException.class, () -> Handlers.then(d -> {
+      throw new JpullException(Kind.NOT_FOUND, "gone");
+    }, done::add).handle(a));
+    assertEquals(List.of(a), done);
+  }
 }
