@@ -2,17 +2,11 @@ package dev.jpull.dispatch;
 
 import dev.jpull.image.Graph;
 import dev.jpull.image.Platforms;
-import dev.jpull.JpullException;
-import dev.jpull.Kind;
 import dev.jpull.content.Provider;
 import dev.jpull.oci.Descriptor;
-import dev.jpull.oci.Document;
-import dev.jpull.oci.ImageIndex;
-import dev.jpull.oci.ImageManifest;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.PlatformMatcher;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,18 +44,7 @@ public final class Handlers {
       if (!MediaTypes.isIndex(d.mediaType()) && !MediaTypes.isManifest(d.mediaType())) {
         return List.of();
       }
-      Document doc = store.document(d);
-      if (doc.isIndex()) {
-        return Platforms.images(doc.index());
-      }
-      ImageManifest m = doc.manifest();
-      if (!MediaTypes.isConfig(m.config().mediaType())) {
-        throw new JpullException(Kind.UNSUPPORTED, "manifest " + d.digest() + " is not a container image: its config "
-            + "media type is " + dev.jpull.Quoted.of(m.config().mediaType())
-            + (m.artifactType() != null ? " (artifact type " + dev.jpull.Quoted.of(m.artifactType()) + ")" : ""),
-            "use an artifact client such as oras to fetch non-image artifacts", null);
-      }
-      return new ArrayList<>(Graph.children(doc));
+      return new ArrayList<>(Graph.imageChildren(store.document(d)));
     };
   }
 

@@ -1,5 +1,7 @@
 package dev.jpull.pull;
 
+import dev.jpull.image.Platforms;
+
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
@@ -227,7 +229,7 @@ public final class Puller {
       return true;
     }
     PlatformMatcher unpackFor = options.unpack() ? options.platform() : null;
-    return unpackFor != null && manifest.platform() != null && unpackFor.matches(manifest.platform());
+    return unpackFor != null && Platforms.accepts(unpackFor, manifest.platform());
   }
 
   /** The walk found the pull's image: warn on a platform mismatch and start unpacking it. */
@@ -236,7 +238,7 @@ public final class Puller {
       return;
     }
     PlatformMatcher m = options.platform();
-    if (m != null && !m.matches(image.platform())) {
+    if (m != null && !Platforms.accepts(m, image.platform())) {
       listener.warn("the image " + ref + " is for " + image.platform() + ", which does not match the requested "
           + "platform " + m.wanted());
     }
