@@ -15,9 +15,6 @@ import dev.jpull.oci.MediaTypes;
 import dev.jpull.progress.ProgressEvent.Blob;
 import dev.jpull.progress.ProgressEvent.BlobStatus;
 import dev.jpull.progress.ProgressListener;
-import dev.jpull.reference.Reference;
-import dev.jpull.registry.RegistryClient;
-import dev.jpull.registry.RegistryFetcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -28,7 +25,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.BooleanSupplier;
 
 /**
  * Fetches a descriptor into the store unless it is already there (containerd {@code remotes.FetchHandler}).
@@ -46,7 +42,6 @@ public final class FetchHandler implements Handler {
   private final Ingester ingester;
   private final ProgressListener listener;
   private final Cancellation cancellation;
-  private final BooleanSupplier stop;
   private final AtomicLong downloaded = new AtomicLong();
   private final Map<String, LongAdder> sources = new ConcurrentHashMap<>();
 
@@ -57,22 +52,6 @@ public final class FetchHandler implements Handler {
     this.ingester = ingester;
     this.listener = listener;
     this.cancellation = cancellation;
-    this.stop = cancellation::isCancelled;
-  }
-
-  /**
-   * The registry behind the fetcher, and a cancellation polled as before. Kept for the registry package's
-   * tests (TamperedPartialTest), which build a handler from a client.
-   */
-  public FetchHandler(RegistryClient client, Reference ref, Provider provider, Ingester ingester,
-      ProgressListener listener, BooleanSupplier cancelled) {
-    Cancellation token = new Cancellation();
-    this.fetcher = new RegistryFetcher(client, ref, token);
-    this.provider = provider;
-    this.ingester = ingester;
-    this.listener = listener;
-    this.cancellation = token;
-    this.stop = () -> token.isCancelled() || cancelled.getAsBoolean();
   }
 
   /** Bytes received from the network by this handler so far. */
@@ -180,7 +159,7 @@ public final class FetchHandler implements Handler {
       long last = System.nanoTime();
       int n;
       while ((n = in.read(buf)) > 0) {
-        if (stop.getAsBoolean()) {
+        if (cancellation.isCancelled()) {
           throw new InterruptedIOException("fetch of " + digest + " cancelled");
         }
         out.write(buf, 0, n);

@@ -1,5 +1,7 @@
 package dev.jpull.registry;
 
+import dev.jpull.image.Cancellation;
+
 import static dev.jpull.registry.Fixtures.dispatch;
 import static dev.jpull.registry.Fixtures.ref;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -57,11 +59,13 @@ class TamperedPartialTest {
 
   private void fetch(LocalContentStore store) throws Exception {
     try (OkHttpRegistryClient c = fx.builder(StaticHosts.direct("http", RegistryHost.Tls.SYSTEM)).build()) {
-      FetchHandler h = new FetchHandler(c, ref(Fixtures.name(registry) + "/a:1"), store, store, e -> {
-        if (e instanceof ProgressEvent.Warning w) {
-          warnings.add(w.message());
-        }
-      }, () -> false);
+      Cancellation token = new Cancellation();
+      FetchHandler h = new FetchHandler(new RegistryFetcher(c, ref(Fixtures.name(registry) + "/a:1"), token), store,
+          store, e -> {
+            if (e instanceof ProgressEvent.Warning w) {
+              warnings.add(w.message());
+            }
+          }, token);
       h.handle(DESC);
     }
   }
