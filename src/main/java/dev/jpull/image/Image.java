@@ -13,14 +13,13 @@ import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.Platform;
 import dev.jpull.oci.PlatformMatcher;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * One platform's image, an immutable view read from a {@link BlobSource}: the root the reference names
  * (index or manifest), the chosen manifest and its config. Its layers are descriptors; their bytes are
- * read with {@link #openLayer}, verified as they stream.
+ * read with {@link BlobSource#open}, verified as they stream.
  */
 public record Image(Descriptor root, Descriptor manifestDescriptor, ImageManifest manifest,
     Descriptor configDescriptor, ImageConfig config) {
@@ -31,11 +30,6 @@ public record Image(Descriptor root, Descriptor manifestDescriptor, ImageManifes
 
   public List<Descriptor> layers() {
     return manifest.layers();
-  }
-
-  /** The layer's bytes as stored (compressed), verified against its descriptor as they are read. */
-  public static InputStream openLayer(BlobSource source, Descriptor layer) throws IOException {
-    return source.open(layer);
   }
 
   /** The chain ID naming the applied layer stack, or null for an image without layers. */
@@ -83,14 +77,6 @@ public record Image(Descriptor root, Descriptor manifestDescriptor, ImageManifes
       d = Platforms.pick(doc.index(), matcher, subject);
       Graph.checkNesting(d, indexes + 1);
     }
-  }
-
-  /** The image of {@code manifest} under {@code root}, its config read from {@code source} (a pull's). */
-  public static Image of(BlobSource source, Descriptor root, Document manifest, Descriptor configDescriptor)
-      throws IOException {
-    ImageConfig config = readConfig(source, configDescriptor);
-    checkRootfs(config, manifest.manifest(), configDescriptor);
-    return new Image(root, manifest.descriptor(), manifest.manifest(), configDescriptor, config);
   }
 
   /**
