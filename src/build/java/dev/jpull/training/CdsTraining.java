@@ -23,17 +23,18 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 
 /**
  * Build-time only, never in the jar: runs jpull's common commands in-process against a throwaway loopback
- * registry while the JVM records what they load, into {@code target/jpull.jsa} with
- * {@code -XX:ArchiveClassesAtExit} (a CDS archive, Java 17 to 24) or into {@code target/jpull.aot} with
- * {@code -XX:AOTCacheOutput} (a JDK AOT cache, Java 25 and newer); the launcher passes the file that matches
- * the JVM it runs. Both check the class path, which must be the launcher's alone ({@code -jar target/jpull}),
- * so the pom runs this file in source-file mode ({@code java -cp target/jpull CdsTraining.java}): compiled in
- * memory and loaded by its own class loader, it is on no class path (in a directory or a jar after the
- * launcher it would make the jar-only run refuse the archive). Hence one file that uses only jpull's public
- * entry points ({@code Main.run}, {@code Digest}). Cost: javac's classes, loaded to compile it, are archived
- * too (a few MB more to map). The pom turns off {@code AOTClassLinking} for the AOT cache: Temurin 25.0.3
- * crashes assembling a cache of jpull's classes with it (archiveHeapWriter.cpp:757, also for a plain
- * {@code -jar target/jpull --version} training run).
+ * registry while the JVM records what they load. On Java 17 to 24 it records the class list
+ * ({@code -XX:DumpLoadedClassList}), which the pom filters and dumps into one static CDS archive,
+ * {@code target/jpull.jsa}; on Java 25 and newer it writes a JDK AOT cache, {@code target/jpull.aot}
+ * ({@code -XX:AOTCacheOutput}). The launcher passes the file that matches the JVM it runs. Both check the
+ * class path, which must be the launcher's alone ({@code -jar target/jpull}), so the pom runs this file in
+ * source-file mode ({@code java -cp target/jpull CdsTraining.java}): compiled in memory and loaded by its own
+ * class loader, it is on no class path (in a directory or a jar after the launcher it would make the
+ * jar-only run refuse the archive). Hence one file that uses only jpull's public entry points
+ * ({@code Main.run}, {@code Digest}). Cost: javac's classes, loaded to compile it, are in the AOT cache too
+ * (the class list of Java 17 to 24 drops them). The pom turns off {@code AOTClassLinking} for the AOT
+ * cache: Temurin 25.0.3 crashes assembling a cache of jpull's classes with it (archiveHeapWriter.cpp:757,
+ * also for a plain {@code -jar target/jpull --version} training run).
  */
 final class CdsTraining {
   private CdsTraining() {}
