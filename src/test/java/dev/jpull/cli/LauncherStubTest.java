@@ -86,6 +86,25 @@ class LauncherStubTest {
     assertEquals(List.of("-jar", jpull.toRealPath().toString(), "--version"), tail(args));
   }
 
+  @Test
+  void onlyJvmsThatKnowItGetTheNativeHeapTrim() throws Exception {
+    Path jpull = launcher("jpull");
+    for (String v : List.of("17.0.9", "17.0.15", "21.0.1", "21.0.8", "22", "25.0.3", "26")) {
+      List<String> args = run(jpull, fakeJvm(v), Map.of("JPULL_JAVA_OPTS", "-XX:TrimNativeHeapInterval=0"));
+      assertTrue(args.contains("-XX:TrimNativeHeapInterval=1000") && args.contains("-XX:+UnlockExperimentalVMOptions"),
+          v + ": " + args);
+      assertTrue(args.indexOf("-XX:TrimNativeHeapInterval=0") > args.indexOf("-XX:TrimNativeHeapInterval=1000"),
+          v + ": the user's options come last: " + args);
+    }
+    for (String v : List.of("17", "17.0.8", "18.0.2", "20.0.2", "21", "21.0.0")) {
+      List<String> args = run(jpull, fakeJvm(v), Map.of());
+      assertTrue(args.stream().noneMatch(a -> a.contains("TrimNativeHeap") || a.contains("Experimental")), v + ": " + args);
+    }
+    Path java = fakeJvm("25");
+    Files.delete(java.getParent().getParent().resolve("release"));
+    assertTrue(run(jpull, java, Map.of()).stream().noneMatch(a -> a.contains("TrimNativeHeap")));
+  }
+
   private static void assertNoAotOption(List<String> args) {
     assertTrue(args.stream().noneMatch(a -> a.contains("AOT") || a.startsWith("-Xlog:aot")), args.toString());
   }
