@@ -113,13 +113,16 @@ public final class Rootfs implements AutoCloseable {
   private void apply(InputStream blob, Descriptor layer, Digest expectedDiffId, int index) throws IOException {
     MessageDigest md = expectedDiffId.newDigester();
     String what = "layer " + index + " " + layer.digest();
-    InputStream tar = new DigestInputStream(Decompression.open(new FilterInputStream(blob) {
+    InputStream tar = Decompression.open(new FilterInputStream(blob) {
       @Override
       public void close() {
         // the caller owns the blob; closing here only frees the decompressor (zstd's native context)
       }
-    }, layer), md);
-    InputStream source = READ_AHEAD ? new ReadAhead(tar, BUFFER, 4, "jpull-inflate-" + index) : tar;
+    }, layer);
+    // The inflate thread reads, verifies and inflates the blob; the diffID is hashed here, on the thread
+    // that parses and writes: the two then carry about the same work (docs/performance.md).
+    InputStream source = new DigestInputStream(READ_AHEAD ? new ReadAhead(tar, BUFFER, 4, "jpull-inflate-" + index)
+        : tar, md);
     LayerNames thisLayer = new LayerNames();
     try {
       TarReader in = new TarReader(source);
