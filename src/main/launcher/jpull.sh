@@ -40,5 +40,7 @@ if [ "${JPULL_CDS:-1}" != 0 ] && { [ -s "$self.aot" ] || [ -s "$self.jsa" ]; }; 
     set -- "-XX:SharedArchiveFile=$self.jsa" -Xshare:auto -Xlog:cds=off -Xlog:cds+dynamic=off "$@"
   fi
 fi
-exec "$java" -Xmx96m -Xss1m -XX:+UseSerialGC -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
+# -XX:-UsePerfData: no /tmp/hsperfdata_<user>/<pid> file (jpull writes only to the store and the target;
+# jcmd PID still attaches, jps no longer lists it).
+exec "$java" -Xmx96m -Xss1m -XX:+UseSerialGC -XX:-UsePerfData -Dsun.jnu.encoding=UTF-8 -Dfile.encoding=UTF-8 \
   --enable-native-access=ALL-UNNAMED "$@"

@@ -86,6 +86,14 @@ class LauncherStubTest {
     assertEquals(List.of("-jar", jpull.toRealPath().toString(), "--version"), tail(args));
   }
 
+  /** The JVM wrote /tmp/hsperfdata_USER/PID on every run: a file outside the store and the target. */
+  @Test
+  void theJvmWritesNoPerfDataFileOutsideTheStore() throws Exception {
+    for (String v : List.of("17.0.15", "25.0.3")) {
+      assertTrue(run(launcher("jpull", "jsa"), fakeJvm(v), Map.of()).contains("-XX:-UsePerfData"), v);
+    }
+  }
+
   @Test
   void onlyJvmsThatKnowItGetTheNativeHeapTrim() throws Exception {
     Path jpull = launcher("jpull");
