@@ -89,8 +89,9 @@ class LauncherStubTest {
   /** The JVM wrote /tmp/hsperfdata_USER/PID on every run: a file outside the store and the target. */
   @Test
   void theJvmWritesNoPerfDataFileOutsideTheStore() throws Exception {
+    Path jpull = launcher("jpull", "jsa");
     for (String v : List.of("17.0.15", "25.0.3")) {
-      assertTrue(run(launcher("jpull", "jsa"), fakeJvm(v), Map.of()).contains("-XX:-UsePerfData"), v);
+      assertTrue(run(jpull, fakeJvm(v), Map.of()).contains("-XX:-UsePerfData"), v);
     }
   }
 
