@@ -86,6 +86,47 @@ final class FakeRemote implements Puller.Remote {
     };
   }
 
+  /** What a paused body waits for before its second part: a latch, a file appearing. */
+  @FunctionalInterface
+  interface Gate {
+    void await() throws InterruptedException;
+  }
+
+  /**
+   * Serves {@code served} (the blob, or other bytes of its size) from the asked offset up to {@code at},
+   * then waits for {@code gate} before the rest: the first part is in the store's ingest while it waits.
+   */
+  static Behaviour pausingAt(long at, byte[] served, Gate gate) {
+    return (bytes, offset) -> new InputStream() {
+      private int pos = (int) offset;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (pos == at) {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+          }
+        }
+        if (pos >= served.length) {
+          return -1;
+        }
+        int n = (int) Math.min(len, (pos < at ? at : served.length) - pos);
+        System.arraycopy(served, pos, b, off, n);
+        pos += n;
+        return n;
+      }
+    };
+  }
+
   /** Serves half the body, counts {@code middle} down, then blocks until the stream is closed. */
   Behaviour blockingMidBody(Digest digest, CountDownLatch middle) {
     return (bytes, offset) -> new InputStream() {
