@@ -28,6 +28,8 @@ final class FakeRemote implements Puller.Remote {
   final Map<Digest, List<Long>> fetches = new ConcurrentHashMap<>();
   final Map<Digest, Behaviour> behaviours = new ConcurrentHashMap<>();
   final List<Digest> closedWhileBlocked = new CopyOnWriteArrayList<>();
+  /** Blobs served whole whatever offset is asked, as by a server that ignores {@code Range}. */
+  final java.util.Set<Digest> ignoringRange = ConcurrentHashMap.newKeySet();
   private final Descriptor root;
 
   /** What a blob does when fetched; the default serves it whole. */
@@ -61,10 +63,11 @@ final class FakeRemote implements Puller.Remote {
       if (bytes == null) {
         throw new JpullException(Kind.NOT_FOUND, "blob " + d.digest() + " not found at fake.test");
       }
+      long start = ignoringRange.contains(d.digest()) ? 0 : offset;
       Behaviour b = behaviours.get(d.digest());
-      InputStream body = b != null ? b.body(bytes, offset)
-          : new ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset);
-      return new Fetched(body, offset, "fake.test", false);
+      InputStream body = b != null ? b.body(bytes, start)
+          : new ByteArrayInputStream(bytes, (int) start, bytes.length - (int) start);
+      return new Fetched(body, start, "fake.test", false);
     };
   }
 

@@ -208,6 +208,22 @@ class StreamingUnpackTest {
     assertEquals("x".repeat(4096) + 1, Files.readString(r.rootfs().resolve("l1")));
   }
 
+  @Test
+  void aRefetchFromZeroRestartsTheUnpackOnAFreshTree() throws Exception {
+    TestImage img = PullerTest.image(2);
+    FakeRemote remote = PullerTest.serve(img);
+    Digest layer = img.layerDigests.get(1);
+    byte[] blob = img.blobs.get(layer);
+    keepPartial(layer, blob.length, Arrays.copyOf(blob, blob.length / 2));
+    remote.ignoringRange.add(layer); // the partial is dropped and the blob written again from byte 0
+    remote.behaviours.put(layer, FakeRemote.after(layer1Started)); // once the partial is being followed
+    PullResult r = assertTimeoutPreemptively(GUARD, () -> pull(remote, null));
+    assertEquals(List.of((long) blob.length / 2), remote.fetches.get(layer));
+    assertEquals(List.of(0, 1, 0, 1), unpackStarts(), "the tree made from the dropped partial was made again");
+    assertEquals("1", Files.readString(r.rootfs().resolve("f")));
+    assertEquals("x".repeat(4096) + 1, Files.readString(r.rootfs().resolve("l1")));
+  }
+
   /** What a killed earlier pull leaves: an ingest closed without a commit. */
   void keepPartial(Digest layer, long size, byte[] bytes) throws Exception {
     try (Writer w = store.writer(new Descriptor(MediaTypes.OCI_LAYER_GZIP, layer, size)).orElseThrow()) {
