@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The ingest of one blob ({@code ingest/<hex>/data}), modelled on containerd's local writer: bytes are
  * hashed as written, a partial left by a previous process is re-hashed on open to resume, and commit
- * verifies size and digest before the blob appears, read-only, under {@code blobs/}. Used by one thread.
+ * verifies size and digest before the blob appears, read-only, under {@code blobs/}. Used by one thread,
+ * except {@link #view}: what reaches the file (after each flush of the buffer) is published to an
+ * {@link IngestProgress}, with the restarts from zero and how the ingest ended, for readers on other threads.
  */
 final class IngestWriter implements Writer {
   private static final Logger LOG = LoggerFactory.getLogger(IngestWriter.class);
@@ -39,7 +41,10 @@ final class IngestWriter implements Writer {
   private final MessageDigest digester;
   private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER);
   private final OutputStream stream = new Stream();
+  private final IngestProgress progress = new IngestProgress();
   private long offset;
+  /** Bytes written to the channel, i.e. {@link #offset} less what the buffer holds. */
+  private long written;
   private boolean closed;
 
   private IngestWriter(StorePaths paths, Descriptor expected, Closeable locks, FileChannel data) {
@@ -125,6 +130,8 @@ final class IngestWriter implements Writer {
     }
     data.position(have);
     offset = have;
+    written = have;
+    progress.published(have); // a kept partial is readable at once
     if (have > 0) {
       LOG.debug("resuming ingest of {} at {} of {} bytes", expected.digest(), have, expected.size());
     }
@@ -136,6 +143,8 @@ final class IngestWriter implements Writer {
     data.position(0);
     digester.reset();
     offset = 0;
+    written = 0;
+    progress.restarted();
   }
 
   @Override
@@ -146,6 +155,20 @@ final class IngestWriter implements Writer {
   @Override
   public OutputStream stream() {
     return stream;
+  }
+
+  @Override
+  public IngestView view() {
+    StorePaths p = paths;
+    Digest d = expected.digest();
+    IngestProgress shared = progress;
+    return cancellation -> { // captures no buffer: a pull keeps one view per blob it fetches
+      try {
+        return IngestFollower.open(p, d, shared, cancellation);
+      } catch (IOException e) {
+        throw StoreFailure.of("read the ingest of blob " + d + " in store " + p.root(), e);
+      }
+    };
   }
 
   @Override
@@ -198,6 +221,7 @@ final class IngestWriter implements Writer {
       Files.move(staged, target, StandardCopyOption.ATOMIC_MOVE);
       DurableFiles.fsyncDirectory(target.getParent());
     }
+    progress.committed();
     try {
       discard();
     } catch (IOException e) {
@@ -219,6 +243,7 @@ final class IngestWriter implements Writer {
 
   @Override
   public void close() throws IOException {
+    progress.failed(); // no effect after a commit
     if (closed && !data.isOpen()) {
       locks.close();
       return;
@@ -246,10 +271,15 @@ final class IngestWriter implements Writer {
 
   private void flushBuffer() throws IOException {
     buffer.flip();
+    int n = buffer.remaining();
     while (buffer.hasRemaining()) {
       data.write(buffer);
     }
     buffer.clear();
+    if (n > 0) {
+      written += n;
+      progress.published(written);
+    }
   }
 
   private void write(byte[] b, int off, int len) throws IOException {
@@ -267,6 +297,8 @@ final class IngestWriter implements Writer {
         while (direct.hasRemaining()) {
           data.write(direct);
         }
+        written += len;
+        progress.published(written);
       } else {
         buffer.put(b, off, len);
       }
@@ -275,6 +307,7 @@ final class IngestWriter implements Writer {
       // The digester now disagrees with the file: give the writer up; a new one re-hashes the partial.
       buffer.clear();
       closed = true;
+      progress.failed();
       closeQuietly(data);
       closeQuietly(locks);
       throw StoreFailure.of(action(), e);

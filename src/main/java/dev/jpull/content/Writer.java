@@ -18,6 +18,13 @@ public interface Writer extends Closeable {
   /** Where to write the next bytes; writes beyond the expected size fail with {@code VERIFICATION}. */
   OutputStream stream();
 
+  /**
+   * This ingest as other threads see it: followers see bytes once they reach the file (a kept partial at
+   * once), wait for more and end at the commit ({@link IngestFollower}). Unlike the rest of the writer, for
+   * any thread, and also after this writer is closed.
+   */
+  IngestView view();
+
   /** Drops the partial and starts the blob again from byte 0. */
   void reset() throws IOException;
 

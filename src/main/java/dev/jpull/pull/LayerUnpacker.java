@@ -1,7 +1,10 @@
 package dev.jpull.pull;
 
-import dev.jpull.image.Cancellation;
+import dev.jpull.content.IngestFollower;
+import dev.jpull.content.IngestView;
 import dev.jpull.content.Provider;
+import dev.jpull.image.Cancellation;
+import dev.jpull.image.VerifyingInputStream;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.progress.ProgressEvent.Unpack;
@@ -17,12 +20,15 @@ import java.util.List;
 
 /**
  * Applies an image's layers in order into a directory, each as soon as its {@link UnpackSchedule} allows,
- * while later layers are still downloading (containerd {@code core/unpack}). Runs on its own thread. Each
- * layer is read through the store's verifying stream to its end, so a stored blob of the right size but
- * the wrong bytes fails the unpack ({@code VERIFICATION}, naming the blob); the pull's cancellation is
- * checked between reads, so a cancelled pull does not wait for a large layer to finish.
+ * while later layers are still downloading (containerd {@code core/unpack}); a layer still downloading is
+ * applied as its bytes arrive, read from its ingest ({@link IngestFollower}). Runs on its own thread. Each
+ * layer is read through the verifying stream to its end, so a blob of the right size but the wrong bytes
+ * fails the unpack ({@code VERIFICATION}, naming the blob); the pull's cancellation is checked between
+ * reads, so a cancelled pull does not wait for a large layer to finish.
  */
 final class LayerUnpacker {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerUnpacker.class);
+
   private final Provider store;
   private final ProgressListener listener;
   private final Cancellation cancellation;
@@ -40,22 +46,68 @@ final class LayerUnpacker {
     schedule.verified(digest);
   }
 
+  /** The pull opened an ingest for a blob: called by the fetch side, so the layer can be followed. */
+  void ingesting(Digest digest, IngestView ingest) {
+    schedule.ingesting(digest, ingest);
+  }
+
   /** Applies every layer into {@code root}, waiting for each to land; blocks the calling thread. */
   void unpack(List<Descriptor> layers, List<Digest> diffIds, Path root) throws IOException, InterruptedException {
     Rootfs rootfs = Rootfs.create(root, listener);
     schedule.plan(layers, store::contains);
     for (Descriptor layer = schedule.next(); layer != null; layer = schedule.next()) {
       int i = schedule.position();
+      IngestView ingest = schedule.following();
       listener.on(new Unpack(layer.digest().toString(), i, UnpackStatus.STARTED));
-      try (InputStream in = store.open(layer)) {
-        rootfs.applyLayer(checked(in, layer), layer, diffIds.get(i), i);
-        // the decompressor may stop before the blob's last bytes: the verifying read is the one at the end
-        in.transferTo(OutputStream.nullOutputStream());
+      if (ingest == null) {
+        try (InputStream in = store.open(layer)) {
+          apply(rootfs, in, layer, diffIds.get(i), i);
+        }
+      } else if (applyFollowing(rootfs, ingest, layer, diffIds.get(i), i)) {
+        // Applied and committed; "applied" still follows "landed", as for a stored layer, so the blob's
+        // own DONE comes before the unpack's and a renderer's last word on the layer is "Pull complete".
+        schedule.awaitVerified(layer);
+      } else {
+        // The tree holds bytes that were not the blob's: wait for the blob itself, then start again on a
+        // fresh tree from the store alone. Waiting first means a pull that is failing anyway (the fetch's
+        // error cancels it) does not spend time clearing the tree twice.
+        schedule.awaitVerified(layer);
+        LOG.debug("the ingest of layer {} ({}) restarted or failed; unpacking again from layer 0", i,
+            layer.digest());
+        Rootfs.clear(root);
+        rootfs = Rootfs.create(root, listener);
+        schedule.restart();
+        continue;
       }
       listener.on(new Unpack(layer.digest().toString(), i, UnpackStatus.DONE));
       schedule.applied();
     }
     rootfs.finish();
+  }
+
+  /**
+   * Applies a layer from its ingest as it is written; false when the ingest restarted or failed. A failure
+   * of the layer is believed only once its blob is committed: a bad kept partial or a restart mid-read feeds
+   * the decompressor bytes that are not the blob's, and the fetch side retries or reports those itself.
+   */
+  private boolean applyFollowing(Rootfs rootfs, IngestView ingest, Descriptor layer, Digest diffId, int i)
+      throws IOException {
+    IngestFollower follower = ingest.follow(cancellation);
+    try (InputStream in = VerifyingInputStream.of(follower, layer)) {
+      apply(rootfs, in, layer, diffId, i);
+      return true;
+    } catch (IOException | RuntimeException e) {
+      if (cancellation.isCancelled() || follower.awaitCommitted()) {
+        throw e;
+      }
+      return false;
+    }
+  }
+
+  private void apply(Rootfs rootfs, InputStream in, Descriptor layer, Digest diffId, int i) throws IOException {
+    rootfs.applyLayer(checked(in, layer), layer, diffId, i);
+    // the decompressor may stop before the blob's last bytes: the verifying read is the one at the end
+    in.transferTo(OutputStream.nullOutputStream());
   }
 
   private InputStream checked(InputStream in, Descriptor layer) {

@@ -198,7 +198,7 @@ public final class Puller {
     ExecutorService blobs = Executors.newFixedThreadPool(options.concurrency(), daemon("jpull-fetch"));
     ExecutorService metadata = Executors.newFixedThreadPool(2, daemon("jpull-meta"));
     Unpacking unpacking = new Unpacking(new LayerUnpacker(store, listener, token), token);
-    FetchHandler fetch = new FetchHandler(fetcher, store, store, listener, token);
+    FetchHandler fetch = new FetchHandler(fetcher, store, unpacking.announcing(store), listener, token);
     Handler landed = Handlers.then(fetch, d -> unpacking.landed(d.digest()));
     Handler children = options.allPlatforms() ? Handlers.children(store)
         : Handlers.platforms(Handlers.children(store), options.platform(), 1, name);

@@ -2,26 +2,38 @@ package dev.jpull.pull;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
+import dev.jpull.content.IngestView;
 import dev.jpull.image.Cancellation;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * Which layer may be applied next (containerd {@code core/unpack}'s ordering): layer {@code i} once its blob
- * is verified in the store and layer {@code i-1} is applied. The fetch side reports blobs as they land, in
- * any order; the unpacker takes layers one by one. All state sits under this object's monitor, and
- * {@link #toString} shows it whole, so a stalled unpack is read off in a debugger. Cancelling the pull's
- * token wakes a waiting unpacker at once: the wake-up and the check happen under the same lock, so no
- * cancellation falls between them (the 30 s stall of the old flag, set after waking the waiters).
+ * Which layer may be applied next (containerd {@code core/unpack}'s ordering): layer {@code i} once layer
+ * {@code i-1} is applied and its blob is verified in the store, or is being ingested by this pull, in which
+ * case the unpacker follows the ingest as the bytes arrive (issue 15: a big layer no longer keeps the
+ * unpacker idle until its last byte). The fetch side reports ingests as they open and blobs as they land, in
+ * any order; the unpacker takes layers one by one. After a {@link #restart} nothing is followed any more:
+ * the second run is the store-only flow, so a restart happens at most once. All state sits under this
+ * object's monitor, and {@link #toString} shows it whole, so a stalled unpack is read off in a debugger.
+ * Cancelling the pull's token wakes a waiting unpacker at once: the wake-up and the check happen under the
+ * same lock, so no cancellation falls between them (the 30 s stall of the old flag, set after waking the
+ * waiters).
  */
 final class UnpackSchedule {
   private final Set<Digest> verified = new HashSet<>();
+  /** Ingests this pull opened, by digest; the latest ingest of a blob wins (a retry from zero opens another). */
+  private final Map<Digest, IngestView> ingesting = new HashMap<>();
   private List<Descriptor> layers = List.of();
   private int applied;
+  private boolean streaming = true;
+  /** The ingest to follow for the layer {@link #next} returned; null when it is read from the store. */
+  private IngestView following;
   private Throwable cancelled;
 
   UnpackSchedule(Cancellation cancellation) {
@@ -31,6 +43,12 @@ final class UnpackSchedule {
   /** A blob is verified in the store (any blob of the pull: only layers matter here). */
   synchronized void verified(Digest digest) {
     verified.add(digest);
+    notifyAll();
+  }
+
+  /** This pull opened an ingest for a blob: a layer waiting for it may follow it from now on. */
+  synchronized void ingesting(Digest digest, IngestView ingest) {
+    ingesting.put(digest, ingest);
     notifyAll();
   }
 
@@ -58,7 +76,12 @@ final class UnpackSchedule {
         return null;
       }
       Descriptor layer = layers.get(applied);
+      following = null;
       if (verified.contains(layer.digest())) {
+        return layer;
+      }
+      if (streaming && ingesting.containsKey(layer.digest())) {
+        following = ingesting.get(layer.digest());
         return layer;
       }
       wait();
@@ -68,6 +91,31 @@ final class UnpackSchedule {
   /** The index of the layer {@link #next} returned, for progress and the diff IDs. */
   synchronized int position() {
     return applied;
+  }
+
+  /** The ingest to read the layer {@link #next} returned from, as it is written; null: read it from the store. */
+  synchronized IngestView following() {
+    return following;
+  }
+
+  /** Waits until {@code layer}'s blob is verified in the store; throws {@code CANCELLED} once the pull is. */
+  synchronized void awaitVerified(Descriptor layer) throws InterruptedException, JpullException {
+    while (!verified.contains(layer.digest())) {
+      if (cancelled != null) {
+        throw new JpullException(Kind.CANCELLED, "unpack cancelled", cancelled);
+      }
+      wait();
+    }
+  }
+
+  /**
+   * The unpack starts again from layer 0 on a fresh tree, every layer read from the store once verified
+   * there: a followed ingest restarted or failed, so the tree made from its bytes is not to be trusted.
+   */
+  synchronized void restart() {
+    applied = 0;
+    streaming = false;
+    following = null;
   }
 
   /** The layer {@link #next} returned is applied. */
@@ -86,6 +134,8 @@ final class UnpackSchedule {
     String waitingFor = applied < layers.size() ? layers.get(applied).digest().shortHex() : "-";
     return "UnpackSchedule[applied " + applied + "/" + layers.size() + ", next " + waitingFor
         + (applied < layers.size() && !verified.contains(layers.get(applied).digest()) ? " (not landed)" : "")
-        + ", verified " + verified.size() + (cancelled != null ? ", cancelled: " + cancelled : "") + "]";
+        + ", verified " + verified.size() + ", ingesting " + ingesting.size()
+        + (streaming ? "" : ", store only") + (following != null ? ", following" : "")
+        + (cancelled != null ? ", cancelled: " + cancelled : "") + "]";
   }
 }

@@ -2,11 +2,14 @@ package dev.jpull.pull;
 
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
+import dev.jpull.content.Ingester;
+import dev.jpull.content.Writer;
 import dev.jpull.image.Cancellation;
 import dev.jpull.image.Image;
 import dev.jpull.oci.Digest;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -43,6 +46,18 @@ final class Unpacking {
 
   void landed(Digest digest) {
     unpacker.landed(digest);
+  }
+
+  /**
+   * The store's ingester, telling this unpack of every writer it opens (a resumed one has its kept partial
+   * published already), so that a layer can be applied while it downloads.
+   */
+  Ingester announcing(Ingester store) {
+    return d -> {
+      Optional<Writer> w = store.writer(d);
+      w.ifPresent(writer -> unpacker.ingesting(d.digest(), writer.view()));
+      return w;
+    };
   }
 
   /** Starts applying the chosen image's layers into {@code target}. */

@@ -28,6 +28,8 @@ final class FakeRemote implements Puller.Remote {
   final Map<Digest, List<Long>> fetches = new ConcurrentHashMap<>();
   final Map<Digest, Behaviour> behaviours = new ConcurrentHashMap<>();
   final List<Digest> closedWhileBlocked = new CopyOnWriteArrayList<>();
+  /** Blobs served whole whatever offset is asked, as by a server that ignores {@code Range}. */
+  final java.util.Set<Digest> ignoringRange = ConcurrentHashMap.newKeySet();
   private final Descriptor root;
 
   /** What a blob does when fetched; the default serves it whole. */
@@ -61,10 +63,11 @@ final class FakeRemote implements Puller.Remote {
       if (bytes == null) {
         throw new JpullException(Kind.NOT_FOUND, "blob " + d.digest() + " not found at fake.test");
       }
+      long start = ignoringRange.contains(d.digest()) ? 0 : offset;
       Behaviour b = behaviours.get(d.digest());
-      InputStream body = b != null ? b.body(bytes, offset)
-          : new ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset);
-      return new Fetched(body, offset, "fake.test", false);
+      InputStream body = b != null ? b.body(bytes, start)
+          : new ByteArrayInputStream(bytes, (int) start, bytes.length - (int) start);
+      return new Fetched(body, start, "fake.test", false);
     };
   }
 
@@ -83,6 +86,47 @@ final class FakeRemote implements Puller.Remote {
     return (bytes, offset) -> {
       gate.await();
       return new ByteArrayInputStream(bytes, (int) offset, bytes.length - (int) offset);
+    };
+  }
+
+  /** What a paused body waits for before its second part: a latch, a file appearing. */
+  @FunctionalInterface
+  interface Gate {
+    void await() throws InterruptedException;
+  }
+
+  /**
+   * Serves {@code served} (the blob, or other bytes of its size) from the asked offset up to {@code at},
+   * then waits for {@code gate} before the rest: the first part is in the store's ingest while it waits.
+   */
+  static Behaviour pausingAt(long at, byte[] served, Gate gate) {
+    return (bytes, offset) -> new InputStream() {
+      private int pos = (int) offset;
+
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        if (pos == at) {
+          try {
+            gate.await();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+          }
+        }
+        if (pos >= served.length) {
+          return -1;
+        }
+        int n = (int) Math.min(len, (pos < at ? at : served.length) - pos);
+        System.arraycopy(served, pos, b, off, n);
+        pos += n;
+        return n;
+      }
     };
   }
 

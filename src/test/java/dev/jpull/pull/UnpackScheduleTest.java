@@ -75,4 +75,34 @@ class UnpackScheduleTest {
     JpullException e = assertTimeoutPreemptively(GUARD, () -> assertThrows(JpullException.class, s::next));
     assertEquals(Kind.CANCELLED, e.kind());
   }
+
+  @Test
+  void aLayerBeingIngestedIsHandedOutToFollowUntilARestartThenOnlyOnceVerified() throws Exception {
+    Descriptor a = layer("a");
+    Descriptor b = layer("b");
+    UnpackSchedule s = new UnpackSchedule(new Cancellation());
+    s.plan(List.of(a, b), d -> d.equals(a));
+    dev.jpull.content.IngestView ingest = c -> {
+      throw new AssertionError("not opened by the schedule");
+    };
+    assertTimeoutPreemptively(GUARD, () -> {
+      assertEquals(a, s.next());
+      assertNull(s.following(), "in the store: read from there");
+      s.applied();
+      Thread opened = new Thread(() -> s.ingesting(b.digest(), ingest));
+      opened.start();
+      assertEquals(b, s.next(), "not verified, but being ingested");
+      assertEquals(ingest, s.following());
+      s.restart();
+      assertEquals(a, s.next(), "a restart begins at layer 0 again");
+      s.applied();
+      Thread landed = new Thread(() -> s.verified(b.digest()));
+      landed.start();
+      assertEquals(b, s.next());
+      assertNull(s.following(), "after a restart nothing is followed: b came once verified");
+      s.applied();
+      assertNull(s.next());
+    });
+    assertTrue(s.toString().contains("store only"), s.toString());
+  }
 }
