@@ -83,10 +83,9 @@ public final class Main implements Runnable {
   }
 
   /**
-   * Loads OkHttp and initialises Jackson's mapper with its deserialisers for the OCI documents on the second
-   * core while picocli builds the command line: both are needed by every registry or store command and
-   * cost ~0.3 s of interpreted class initialisation, a third of a no-op pull. OkHttp first: the main thread
-   * needs its client before it needs a document. The main thread simply waits on the class init if it gets
+   * Initialises Jackson's mapper and loads OkHttp on the second core while picocli builds the command
+   * line: both are needed by every registry or store command and cost ~0.3 s of interpreted class
+   * initialisation, a third of a no-op pull. The main thread simply waits on the class init if it gets
    * there first; a failure here is left for the real use to report.
    */
   private static void warmUp(String verb) {
@@ -95,8 +94,8 @@ public final class Main implements Runnable {
     }
     Thread t = new Thread(() -> {
       try {
+        Class.forName("dev.jpull.oci.Json");
         new okhttp3.OkHttpClient.Builder();
-        dev.jpull.oci.Json.prepareDocuments();
       } catch (Throwable ignored) {
         // reported where the classes are really used
       }

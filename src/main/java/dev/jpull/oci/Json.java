@@ -73,18 +73,6 @@ public final class Json {
   }
 
   /**
-   * Builds and caches the mapper's deserialisers for the OCI documents every pull reads (an eager reader
-   * fetches its root deserialiser): Jackson's introspection of the records costs ~60 ms of interpreted
-   * start-up, which {@code Main}'s warm-up thread spends on the other core while the main thread parses the
-   * command line and waits for the registry, instead of after the manifest arrived.
-   */
-  public static void prepareDocuments() {
-    MAPPER.readerFor(ImageIndex.class);
-    MAPPER.readerFor(ImageManifest.class);
-    MAPPER.readerFor(ImageConfig.class);
-  }
-
-  /**
    * Writes JSON for a terminal or a log (the progress stream, {@code inspect}'s summary, error events):
    * besides what JSON itself requires, DEL, the C1 controls U+0080–U+009F (U+009B is a one-byte CSI on
    * many terminals) and the Unicode format controls that reorder or hide text are written as
