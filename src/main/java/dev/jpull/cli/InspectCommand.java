@@ -6,12 +6,14 @@ import dev.jpull.image.VerifyingInputStream;
 import dev.jpull.image.Platforms;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.LocalContentStore;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Document;
+import dev.jpull.oci.Fields;
 import dev.jpull.oci.ImageConfig;
 import dev.jpull.oci.Json;
 import dev.jpull.oci.Platform;
@@ -135,10 +137,12 @@ final class InspectCommand implements Callable<Integer> {
       }
       summary.put("size", total);
       ImageConfig.RunConfig run = cfg.config();
-      summary.set("env", Json.MAPPER.valueToTree(run == null ? null : run.env()));
-      summary.set("entrypoint", Json.MAPPER.valueToTree(run == null ? null : run.entrypoint()));
-      summary.set("cmd", Json.MAPPER.valueToTree(run == null ? null : run.cmd()));
-      summary.set("labels", Json.MAPPER.valueToTree(run == null ? null : run.labels()));
+      summary.set("env", run == null || run.env() == null ? NullNode.instance : Fields.array(run.env()));
+      summary.set("entrypoint", run == null || run.entrypoint() == null ? NullNode.instance
+          : Fields.array(run.entrypoint()));
+      summary.set("cmd", run == null || run.cmd() == null ? NullNode.instance : Fields.array(run.cmd()));
+      summary.set("labels", run == null || run.labels() == null ? NullNode.instance
+          : Fields.sorted(run.labels()));
       print(summary);
     }
     return 0;

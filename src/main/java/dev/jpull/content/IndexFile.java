@@ -8,6 +8,8 @@ import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.Quoted;
 import dev.jpull.oci.Descriptor;
+import dev.jpull.oci.FieldException;
+import dev.jpull.oci.Fields;
 import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import java.io.Closeable;
@@ -49,7 +51,7 @@ final class IndexFile {
     Map<String, String> annotations = new HashMap<>(target.annotations());
     annotations.put(Descriptor.REF_NAME, name);
     annotations.put(Descriptor.CONTAINERD_NAME, name);
-    ObjectNode entry = Json.MAPPER.valueToTree(target.withAnnotations(annotations));
+    ObjectNode entry = target.withAnnotations(annotations).toJson();
     update(manifests -> {
       removeNamed(manifests, name);
       manifests.add(entry);
@@ -186,8 +188,8 @@ final class IndexFile {
 
   private static Descriptor toDescriptor(JsonNode entry) {
     try {
-      return Json.MAPPER.treeToValue(entry, Descriptor.class);
-    } catch (IOException | IllegalArgumentException e) {
+      return Descriptor.read(Fields.of(entry));
+    } catch (FieldException | IllegalArgumentException e) {
       return null;
     }
   }

@@ -6,6 +6,8 @@ import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
+import dev.jpull.oci.FieldException;
+import dev.jpull.oci.Fields;
 import dev.jpull.oci.Json;
 import java.io.Closeable;
 import java.io.IOException;
@@ -70,7 +72,7 @@ final class IngestWriter implements Writer {
       boolean sameBlob = want.equals(readMeta(paths.ingestMeta(d)));
       if (!sameBlob) {
         Files.deleteIfExists(paths.ingestData(d));
-        DurableFiles.replace(paths.ingestMeta(d), dir.resolve("meta.tmp"), Json.MAPPER.writeValueAsBytes(want), () -> { });
+        DurableFiles.replace(paths.ingestMeta(d), dir.resolve("meta.tmp"), Json.MAPPER.writeValueAsBytes(want.toJson()), () -> { });
       } else if (Files.isRegularFile(paths.ingestData(d), LinkOption.NOFOLLOW_LINKS)) {
         // A commit killed between its chmod and its rename leaves a read-only partial: writable again, or
         // every later pull of this blob fails with "permission denied" (except as root).
@@ -97,8 +99,8 @@ final class IngestWriter implements Writer {
       if (Files.size(meta) > 4096) {
         return null;
       }
-      return Json.MAPPER.readValue(Files.readAllBytes(meta), IngestMeta.class);
-    } catch (IOException | RuntimeException e) {
+      return IngestMeta.read(Fields.of(Json.MAPPER.readTree(Files.readAllBytes(meta))));
+    } catch (IOException | FieldException | RuntimeException e) {
       return null; // missing or damaged: start the blob again
     }
   }

@@ -1,7 +1,7 @@
 package dev.jpull.export;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.content.Provider;
@@ -9,6 +9,7 @@ import dev.jpull.image.Graph;
 import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
+import dev.jpull.oci.Fields;
 import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.image.Image;
@@ -195,13 +196,10 @@ public final class LayoutContent {
 
   /** {@code index.json}: an OCI index naming {@link #top()}, keys in a fixed order so exports are reproducible. */
   byte[] indexJson() throws JpullException {
-    Map<String, Object> index = new LinkedHashMap<>();
-    index.put("schemaVersion", 2);
-    index.put("mediaType", MediaTypes.OCI_INDEX);
-    index.put("manifests", List.of(top));
+    ObjectNode index = Fields.object().put("schemaVersion", 2).put("mediaType", MediaTypes.OCI_INDEX);
+    index.putArray("manifests").add(top.toJson());
     try {
-      return Json.MAPPER.writer().with(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS).writeValueAsString(index)
-          .getBytes(StandardCharsets.UTF_8);
+      return Json.MAPPER.writeValueAsString(index).getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
       throw new JpullException(Kind.LOCAL_IO, "write index.json", e);
     }

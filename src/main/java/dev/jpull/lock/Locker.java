@@ -11,7 +11,6 @@ import dev.jpull.oci.Descriptor;
 import dev.jpull.oci.Digest;
 import dev.jpull.oci.Document;
 import dev.jpull.oci.ImageConfig;
-import dev.jpull.oci.Json;
 import dev.jpull.oci.MediaTypes;
 import dev.jpull.oci.PlatformMatcher;
 import dev.jpull.reference.Reference;
@@ -104,10 +103,9 @@ public final class Locker {
             + " of " + ref + " from " + bs.host() + ": " + e.getMessage(), e);
       }
       try {
-        return Json.MAPPER.readValue(Json.utf8(bytes), ImageConfig.class).platform().normalized().toString();
-      } catch (com.fasterxml.jackson.core.JacksonException | java.nio.charset.CharacterCodingException e) {
-        throw new JpullException(Kind.VERIFICATION, "config " + d.digest() + " of " + ref + " is malformed: "
-            + e.getMessage(), e);
+        return ImageConfig.parse(bytes, d).platform().normalized().toString();
+      } catch (JpullException e) {
+        throw new JpullException(Kind.VERIFICATION, ref + " from " + bs.host() + ": " + e.getMessage(), e);
       }
     }
   }

@@ -1,7 +1,5 @@
 package dev.jpull.oci;
 
-import com.fasterxml.jackson.annotation.JsonCreator;
-import com.fasterxml.jackson.annotation.JsonValue;
 import dev.jpull.Quoted;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -32,7 +30,6 @@ public record Digest(String algorithm, String hex) {
   }
 
   /** Parses {@code sha256:<64 hex>}; anything else is an {@link IllegalArgumentException}. */
-  @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
   public static Digest parse(String s) {
     if (s == null) {
       throw new IllegalArgumentException("digest is missing");
@@ -83,7 +80,6 @@ public record Digest(String algorithm, String hex) {
     return hex.substring(0, 12);
   }
 
-  @JsonValue
   @Override
   public String toString() {
     return algorithm + ":" + hex;

@@ -124,27 +124,26 @@ public final class Document {
     Descriptor self = expected.withMediaType(mediaType);
     try {
       if (MediaTypes.isIndex(mediaType)) {
-        ImageIndex index = Json.MAPPER.treeToValue(tree, ImageIndex.class);
-        return new Document(bytes.clone(), self, index, null);
+        return new Document(bytes.clone(), self, ImageIndex.read(Fields.of(tree)), null);
       }
       if (MediaTypes.isManifest(mediaType)) {
-        ImageManifest m = Json.MAPPER.treeToValue(tree, ImageManifest.class);
+        ImageManifest m = ImageManifest.read(Fields.of(tree));
         if (m.config() == null) {
           throw new JpullException(Kind.VERIFICATION, what + " has no config descriptor");
         }
         return new Document(bytes.clone(), self, null, m);
       }
-    } catch (JacksonException e) {
-      throw new JpullException(Kind.VERIFICATION, what + " is malformed: " + Json.problem(e), e);
+    } catch (FieldException e) {
+      throw new JpullException(Kind.VERIFICATION, what + " " + e.getMessage(), e);
     }
     throw new JpullException(Kind.UNSUPPORTED, what + " has unsupported media type " + Quoted.of(mediaType));
   }
 
   /**
-   * The typed shape, checked on the tree before binding so that a failure names its field: the media type is
-   * well-formed, every descriptor has a well-formed digest and an integer size in range (Go clients reject
-   * {@code 1.5}, {@code 1e3} and {@code "123"}; Jackson would read them as 1, 1000 and 123), and the
-   * counts are bounded.
+   * What binding ({@link Fields}) does not check, on the tree before it: the media types are well-formed
+   * and the counts are bounded (before thousands of descriptors are bound). Digests and sizes are checked
+   * while binding: a well-formed digest and an integer size in range (Go clients reject {@code 1.5},
+   * {@code 1e3} and {@code "123"}).
    */
   private static void checkShape(JsonNode tree, String what, boolean index) throws JpullException {
     JsonNode mt = tree.get("mediaType");
@@ -196,28 +195,7 @@ public final class Document {
       }
       checkMediaType(mt.asText(), what, at + ".mediaType");
     }
-    JsonNode digest = d.get("digest");
-    if (digest == null || !digest.isTextual()) {
-      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".digest is "
-          + (digest == null ? "missing" : "not a string"));
-    }
-    try {
-      Digest.parse(digest.asText());
-    } catch (IllegalArgumentException e) {
-      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".digest: " + e.getMessage());
-    }
-    JsonNode size = d.get("size");
-    if (size == null) {
-      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".size is missing");
-    }
-    if (!size.isIntegralNumber()) {
-      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".size is " + describe(size)
-          + ", not an integer");
-    }
-    if (!size.canConvertToLong() || size.asLong() < 0) {
-      throw new JpullException(Kind.VERIFICATION, what + " field " + at + ".size " + size.asText()
-          + " is out of range (0 to " + Long.MAX_VALUE + ")");
-    }
+    // digest and size: Descriptor.read, while binding, with the same messages
   }
 
   private static void checkMediaType(String mt, String what, String at) throws JpullException {
@@ -225,20 +203,6 @@ public final class Document {
       throw new JpullException(Kind.VERIFICATION, what + " field " + at + " " + Quoted.of(mt)
           + " is not a media type (type/subtype)");
     }
-  }
-
-  /** A JSON value as a message names it: short, and quoted when it is a string. */
-  private static String describe(JsonNode n) {
-    if (n.isTextual()) {
-      return "the string " + Quoted.of(n.asText());
-    }
-    if (n.isNumber()) {
-      String s = n.asText();
-      s = s.length() > 40 ? s.substring(0, 40) + "…" : s;
-      return n.isFloatingPointNumber() ? "a number with a fraction or an exponent (" + s + ")" : s;
-    }
-    return n.isNull() ? "null" : "a" + (n.isArray() ? "n array" : n.isObject() ? "n object" : " " + n.getNodeType()
-        .name().toLowerCase(java.util.Locale.ROOT));
   }
 
   private static boolean isDocumentType(String mt) {

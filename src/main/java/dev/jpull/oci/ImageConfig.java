@@ -1,9 +1,7 @@
 package dev.jpull.oci;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import java.nio.charset.CharacterCodingException;
@@ -15,38 +13,56 @@ import java.util.Map;
  * and {@code rootfs.diff_ids}, which every applied layer is verified against. Labels and other values are
  * inert data and never acted upon (CVE-2026-53488).
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record ImageConfig(
     String architecture,
     String os,
     String variant,
     String created,
     String author,
-    @JsonProperty("config") RunConfig config,
-    @JsonProperty("rootfs") RootFs rootfs) {
+    RunConfig config,
+    RootFs rootfs) {
 
-  /** The container run defaults ({@code config} in the image spec). */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  /**
+   * The container run defaults ({@code config} in the image spec). Env, Entrypoint and Cmd are null when
+   * absent (inspect shows null, as docker does); {@code ExposedPorts} is a set, its keys kept.
+   */
   public record RunConfig(
-      @JsonProperty("User") String user,
-      @JsonProperty("Env") List<String> env,
-      @JsonProperty("Entrypoint") List<String> entrypoint,
-      @JsonProperty("Cmd") List<String> cmd,
-      @JsonProperty("WorkingDir") String workingDir,
-      @JsonProperty("Labels") Map<String, String> labels,
-      @JsonProperty("ExposedPorts") Map<String, Object> exposedPorts,
-      @JsonProperty("StopSignal") String stopSignal) {}
+      String user,
+      List<String> env,
+      List<String> entrypoint,
+      List<String> cmd,
+      String workingDir,
+      Map<String, String> labels,
+      List<String> exposedPorts,
+      String stopSignal) {
+
+    static RunConfig read(Fields f) throws FieldException {
+      return new RunConfig(f.string("User"), list(f, "Env"), list(f, "Entrypoint"), list(f, "Cmd"),
+          f.string("WorkingDir"), f.has("Labels") ? f.stringMap("Labels") : null, f.keys("ExposedPorts"),
+          f.string("StopSignal"));
+    }
+
+    /** The 4 MiB document cap bounds these lists. */
+    private static List<String> list(Fields f, String name) throws FieldException {
+      return f.has(name) ? f.strings(name, Integer.MAX_VALUE) : null;
+    }
+  }
 
   /** {@code rootfs}: type must be "layers"; one diff ID per layer, bottom first. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record RootFs(
-      @JsonProperty("type") String type,
-      @JsonProperty("diff_ids") List<Digest> diffIds) {
+  public record RootFs(String type, List<Digest> diffIds) {
     public RootFs {
       diffIds = diffIds == null ? List.of() : List.copyOf(diffIds);
     }
+
+    /** A count above {@link Document#MAX_LAYERS} is refused by {@link #parse}, naming it; the cap bounds the rest. */
+    static RootFs read(Fields f) throws FieldException {
+      return new RootFs(f.string("type"), f.digests("diff_ids", Integer.MAX_VALUE));
+    }
+  }
+
+  static ImageConfig read(Fields f) throws FieldException {
+    return new ImageConfig(f.string("architecture"), f.string("os"), f.string("variant"), f.string("created"),
+        f.string("author"), f.object("config", RunConfig::read), f.object("rootfs", RootFs::read));
   }
 
   /**
@@ -59,16 +75,22 @@ public record ImageConfig(
     if (bytes.length > Document.MAX_SIZE) {
       throw new JpullException(Kind.VERIFICATION, what + " exceeds " + Document.MAX_SIZE + " bytes");
     }
-    ImageConfig c;
+    JsonNode tree;
     try {
-      c = Json.MAPPER.readValue(Json.utf8(bytes), ImageConfig.class);
+      tree = Json.MAPPER.readTree(Json.utf8(bytes));
     } catch (CharacterCodingException e) {
       throw new JpullException(Kind.VERIFICATION, what + " is not valid UTF-8 JSON", e);
     } catch (JacksonException e) {
-      throw new JpullException(Kind.VERIFICATION, what + " is malformed: " + Json.problem(e), e);
+      throw new JpullException(Kind.VERIFICATION, what + " is malformed JSON: " + e.getOriginalMessage(), e);
     }
-    if (c == null) {
+    if (tree == null || !tree.isObject()) {
       throw new JpullException(Kind.VERIFICATION, what + " is not a JSON object");
+    }
+    ImageConfig c;
+    try {
+      c = read(Fields.of(tree));
+    } catch (FieldException e) {
+      throw new JpullException(Kind.VERIFICATION, what + " " + e.getMessage(), e);
     }
     if (c.diffIds().size() > Document.MAX_LAYERS) {
       throw new JpullException(Kind.VERIFICATION, what + " lists " + c.diffIds().size() + " diff IDs; at most "

@@ -1,13 +1,9 @@
 package dev.jpull.oci;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
 /** An OCI image index or Docker manifest list: the per-platform manifests of one image. */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record ImageIndex(
     int schemaVersion,
     String mediaType,
@@ -19,5 +15,12 @@ public record ImageIndex(
   public ImageIndex {
     manifests = manifests == null ? List.of() : List.copyOf(manifests);
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+  }
+
+  /** Reads an index; at most {@link Document#MAX_MANIFESTS} entries. */
+  static ImageIndex read(Fields f) throws FieldException {
+    return new ImageIndex(f.integer("schemaVersion"), f.string("mediaType"), f.string("artifactType"),
+        f.objects("manifests", Document.MAX_MANIFESTS, Descriptor::read), f.object("subject", Descriptor::read),
+        f.stringMap("annotations"));
   }
 }

@@ -1,13 +1,9 @@
 package dev.jpull.oci;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
 /** An OCI image manifest or Docker schema 2 manifest: one config and the layers, bottom first. */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record ImageManifest(
     int schemaVersion,
     String mediaType,
@@ -20,5 +16,12 @@ public record ImageManifest(
   public ImageManifest {
     layers = layers == null ? List.of() : List.copyOf(layers);
     annotations = annotations == null ? Map.of() : Map.copyOf(annotations);
+  }
+
+  /** Reads a manifest; at most {@link Document#MAX_LAYERS} layers. */
+  static ImageManifest read(Fields f) throws FieldException {
+    return new ImageManifest(f.integer("schemaVersion"), f.string("mediaType"), f.string("artifactType"),
+        f.object("config", Descriptor::read), f.objects("layers", Document.MAX_LAYERS, Descriptor::read),
+        f.object("subject", Descriptor::read), f.stringMap("annotations"));
   }
 }

@@ -1,8 +1,6 @@
 package dev.jpull.oci;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.jpull.Quoted;
 import java.util.List;
 import java.util.Locale;
@@ -12,20 +10,45 @@ import java.util.Locale;
  * containerd's normalisation: {@code x86_64→amd64}, {@code aarch64→arm64}, {@code armhf→arm/v7},
  * {@code arm64/v8 → arm64} variant-less form is kept as "v8", arm without variant is "v7".
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
-@JsonInclude(JsonInclude.Include.NON_EMPTY)
 public record Platform(
-    @JsonProperty("os") String os,
-    @JsonProperty("architecture") String architecture,
-    @JsonProperty("variant") String variant,
-    @JsonProperty("os.version") String osVersion,
-    @JsonProperty("os.features") List<String> osFeatures) {
+    String os,
+    String architecture,
+    String variant,
+    String osVersion,
+    List<String> osFeatures) {
 
   public Platform {
     os = os == null ? "" : os;
     architecture = architecture == null ? "" : architecture;
     variant = variant == null ? "" : variant;
     osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
+  }
+
+  /** Reads an index entry's or a descriptor's {@code platform}. */
+  static Platform read(Fields f) throws FieldException {
+    return new Platform(f.string("os"), f.string("architecture"), f.string("variant"), f.string("os.version"),
+        f.strings("os.features", 64));
+  }
+
+  /** As the image spec writes it, empty fields left out. */
+  ObjectNode toJson() {
+    ObjectNode o = Fields.object();
+    if (!os.isEmpty()) {
+      o.put("os", os);
+    }
+    if (!architecture.isEmpty()) {
+      o.put("architecture", architecture);
+    }
+    if (!variant.isEmpty()) {
+      o.put("variant", variant);
+    }
+    if (osVersion != null && !osVersion.isEmpty()) {
+      o.put("os.version", osVersion);
+    }
+    if (!osFeatures.isEmpty()) {
+      o.set("os.features", Fields.array(osFeatures));
+    }
+    return o;
   }
 
   public static Platform of(String os, String architecture, String variant) {

@@ -30,7 +30,7 @@ class KilledCommitTest {
       Path ingest = Files.createDirectories(store.root().resolve("ingest").resolve(desc.digest().hex()));
       Path data = ingest.resolve("data");
       Files.write(data, bytes);
-      Files.write(ingest.resolve("meta"), Json.MAPPER.writeValueAsBytes(new IngestMeta(desc.digest(), desc.size())));
+      Files.write(ingest.resolve("meta"), Json.MAPPER.writeValueAsBytes(new IngestMeta(desc.digest(), desc.size()).toJson()));
       Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("r--r--r--"));
 
       try (Writer w = store.writer(desc).orElseThrow()) {
