@@ -23,4 +23,19 @@ class SubcommandHelpTest {
     assertTrue(out.toString().startsWith("Usage: jpull " + command), out.toString());
     assertEquals("", err.toString());
   }
+
+  /** A bare --version skips picocli (issue 15); it must print exactly what picocli's -V prints. */
+  @ParameterizedTest(name = "jpull {0}")
+  @CsvSource({"--version", "-V"})
+  void aBareVersionPrintsWhatPicocliPrints(String flag) {
+    picocli.CommandLine cli = Main.commandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    assertEquals(0, cli.execute(flag));
+    InProcess.Result fast = InProcess.run(flag);
+    assertEquals(0, fast.exit());
+    assertEquals("", fast.stderr());
+    assertEquals(out.toString().replace(System.lineSeparator(), "\n"), fast.stdout().replace(System.lineSeparator(), "\n"));
+    assertTrue(fast.stdout().startsWith("jpull "), fast.stdout());
+  }
 }
