@@ -34,8 +34,6 @@ public final class Main implements Runnable {
    * is a third of a no-op pull's CPU, so a run builds only the verb it executes; help and completion,
    * which list them all, get them all.
    */
-  private static final Map<String, Supplier<Object>> VERBS = verbs();
-
   private static Map<String, Supplier<Object>> verbs() {
     Map<String, Supplier<Object>> m = new LinkedHashMap<>();
     m.put("pull", PullCommand::new);
@@ -146,8 +144,9 @@ public final class Main implements Runnable {
   /** With every verb, unless {@code verb} names one that does not list the others. */
   static CommandLine commandLine(String verb) {
     CommandLine cli = new CommandLine(new Main());
-    boolean one = verb != null && VERBS.containsKey(verb) && !verb.equals("help") && !verb.equals("completion");
-    for (Map.Entry<String, Supplier<Object>> v : VERBS.entrySet()) {
+    Map<String, Supplier<Object>> verbs = verbs();
+    boolean one = verb != null && verbs.containsKey(verb) && !verb.equals("help") && !verb.equals("completion");
+    for (Map.Entry<String, Supplier<Object>> v : verbs.entrySet()) {
       if (!one || v.getKey().equals(verb)) {
         cli.addSubcommand(v.getKey(), v.getValue().get());
       }
