@@ -7,6 +7,12 @@ case "${LC_ALL:-${LC_CTYPE:-${LANG:-}}}" in
 esac
 self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
 java=${JAVA:-java}
+# A bare --version loads a dozen of jpull's classes: mapping the start-up file (30+ MB, relocated to a random
+# address at every start, ~0.1 s) would cost it more than the classes it holds save.
+share=${JPULL_CDS:-1}
+if [ $# -eq 1 ] && { [ "$1" = --version ] || [ "$1" = -V ]; }; then
+  share=0
+fi
 set -- $JPULL_JAVA_OPTS -jar "$self" "$@"
 # The JVM's version, from its release file (0 when unreadable): some options below stop a JVM that does not
 # know them from starting, so each is passed only to the versions that have it.
@@ -31,7 +37,7 @@ fi
 # a JDK AOT cache (Java 25+), or jpull.jsa, a class-data-sharing archive; mapped, either cuts start-up by
 # about a third. The JVM checks that the file matches it and this launcher, and quietly runs without it
 # otherwise (logging off, -Xshare:auto): -XX:AOTCache and -Xlog:aot stop a JVM older than 24 from starting.
-if [ "${JPULL_CDS:-1}" != 0 ] && { [ -s "$self.aot" ] || [ -s "$self.jsa" ]; }; then
+if [ "$share" != 0 ] && { [ -s "$self.aot" ] || [ -s "$self.jsa" ]; }; then
   if [ -s "$self.aot" ] && [ "$feature" -ge 25 ]; then
     # The training ran in source-file mode, which adds --add-modules ALL-DEFAULT: the default root modules of
     # a class-path application, so nothing changes but that the cache's module graph matches.

@@ -24,6 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * launcher and a damaged file run silently without it.
  */
 class LauncherIT {
+  /** The version through a verb: a bare --version maps neither file (the launcher's choice, LauncherStubTest). */
+  private static final String[] VERSION = {"pull", "--version"};
+
   @TempDir
   Path dir;
 
@@ -33,7 +36,7 @@ class LauncherIT {
     boolean aot = Runtime.version().feature() >= 25;
     Path made = Path.of(Launcher.path() + (aot ? ".aot" : ".jsa"));
     assertTrue(Files.size(made) > 0, made + " is missing: the training run failed, see target/jpull-training.log");
-    Run run = run(Launcher.path(), java, Map.of("JPULL_JAVA_OPTS", "-Xlog:class+load=info:stdout"), "--version");
+    Run run = run(Launcher.path(), java, Map.of("JPULL_JAVA_OPTS", "-Xlog:class+load=info:stdout"), VERSION);
     String main = run.stdout.lines().filter(l -> l.contains(" dev.jpull.cli.Main ")).findFirst().orElse("");
     assertTrue(main.contains("source: shared objects file"), "dev.jpull.cli.Main not from " + made + ": " + main);
   }
@@ -41,7 +44,7 @@ class LauncherIT {
   @Test
   void everyJvmRunsTheLauncherWithoutAWord() throws Exception {
     for (Map.Entry<Path, String> jvm : jvms().entrySet()) {
-      Run run = run(Launcher.path(), jvm.getKey(), Map.of(), "--version");
+      Run run = run(Launcher.path(), jvm.getKey(), Map.of(), VERSION);
       assertQuietVersion(run, jvm.getValue(), jvm.getKey());
     }
   }
@@ -61,8 +64,8 @@ class LauncherIT {
     Files.writeString(dir.resolve("damaged/jpull.aot"), "not an AOT cache");
     Files.writeString(dir.resolve("damaged/jpull.jsa"), "not a CDS archive");
     for (Map.Entry<Path, String> jvm : jvms().entrySet()) {
-      assertQuietVersion(run(moved, jvm.getKey(), Map.of(), "--version"), jvm.getValue(), jvm.getKey());
-      assertQuietVersion(run(damaged, jvm.getKey(), Map.of(), "--version"), jvm.getValue(), jvm.getKey());
+      assertQuietVersion(run(moved, jvm.getKey(), Map.of(), VERSION), jvm.getValue(), jvm.getKey());
+      assertQuietVersion(run(damaged, jvm.getKey(), Map.of(), VERSION), jvm.getValue(), jvm.getKey());
     }
   }
 

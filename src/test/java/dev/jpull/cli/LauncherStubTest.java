@@ -67,11 +67,11 @@ class LauncherStubTest {
     Path jpull = launcher("jpull");
     Files.createFile(dir.resolve("jpull.aot"));
     Files.createFile(dir.resolve("jpull.jsa"));
-    assertEquals(List.of("-jar", jpull.toRealPath().toString(), "--version"),
+    assertEquals(List.of("-jar", jpull.toRealPath().toString(), "images"),
         tail(run(jpull, fakeJvm("25.0.3"), Map.of())));
     Path full = launcher("other", "aot", "jsa");
     List<String> off = run(full, fakeJvm("25.0.3"), Map.of("JPULL_CDS", "0"));
-    assertEquals(List.of("-jar", full.toRealPath().toString(), "--version"), tail(off));
+    assertEquals(List.of("-jar", full.toRealPath().toString(), "images"), tail(off));
   }
 
   @Test
@@ -83,7 +83,7 @@ class LauncherStubTest {
     List<String> args = run(link, fakeJvm("26"), Map.of("JPULL_JAVA_OPTS", "-Xlog:aot=info"));
     assertTrue(args.contains("-XX:AOTCache=" + jpull.toRealPath() + ".aot"), args.toString());
     assertTrue(args.indexOf("-Xlog:aot=info") > args.indexOf("-Xlog:aot=off"), "user options come last: " + args);
-    assertEquals(List.of("-jar", jpull.toRealPath().toString(), "--version"), tail(args));
+    assertEquals(List.of("-jar", jpull.toRealPath().toString(), "images"), tail(args));
   }
 
   /** The JVM wrote /tmp/hsperfdata_USER/PID on every run: a file outside the store and the target. */
@@ -142,9 +142,30 @@ class LauncherStubTest {
     return java;
   }
 
-  /** Runs {@code sh launcher --version} with {@code JAVA} set to the fake JVM; returns its argument list. */
+  /** A bare --version maps neither file: it loads too few classes to repay the archive's mapping (issue 15). */
+  @Test
+  void aBareVersionMapsNeitherFile() throws Exception {
+    Path jpull = launcher("jpull", "aot", "jsa");
+    for (String v : List.of("17.0.15", "25.0.3")) {
+      for (String flag : List.of("--version", "-V")) {
+        List<String> args = run(jpull, fakeJvm(v), Map.of(), flag);
+        assertEquals(List.of("-jar", jpull.toRealPath().toString(), flag), tail(args), v);
+        assertTrue(args.stream().noneMatch(a -> a.contains("AOT") || a.contains("SharedArchive")), v + ": " + args);
+      }
+      List<String> sub = run(jpull, fakeJvm(v), Map.of(), "pull", "--version");
+      assertTrue(sub.stream().anyMatch(a -> a.contains("AOTCache") || a.contains("SharedArchiveFile")), v + ": " + sub);
+    }
+  }
+
   private List<String> run(Path launcher, Path java, Map<String, String> env) throws Exception {
-    ProcessBuilder pb = new ProcessBuilder("sh", launcher.toString(), "--version").redirectErrorStream(true);
+    return run(launcher, java, env, "images");
+  }
+
+  /** Runs {@code sh launcher args} with {@code JAVA} set to the fake JVM; returns its argument list. */
+  private List<String> run(Path launcher, Path java, Map<String, String> env, String... args) throws Exception {
+    List<String> command = new java.util.ArrayList<>(List.of("sh", launcher.toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
     pb.environment().remove("JPULL_JAVA_OPTS");
     pb.environment().remove("JPULL_CDS");
     pb.environment().put("JAVA", java.toString());
