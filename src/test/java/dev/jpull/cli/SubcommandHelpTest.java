@@ -38,4 +38,30 @@ class SubcommandHelpTest {
     assertEquals(out.toString().replace(System.lineSeparator(), "\n"), fast.stdout().replace(System.lineSeparator(), "\n"));
     assertTrue(fast.stdout().startsWith("jpull "), fast.stdout());
   }
+
+  /**
+   * Main tells picocli not to register java.sql and java.time converters (issue 15: their reflective lookup
+   * was a tenth of a no-op pull's start): no option or parameter of any verb may be of such a type.
+   */
+  @org.junit.jupiter.api.Test
+  void noOptionNeedsTheConvertersPicocliIsToldToSkip() {
+    picocli.CommandLine cli = Main.commandLine();
+    java.util.List<String> offending = new java.util.ArrayList<>();
+    java.util.Deque<picocli.CommandLine> todo = new java.util.ArrayDeque<>(java.util.List.of(cli));
+    int seen = 0;
+    while (!todo.isEmpty()) {
+      picocli.CommandLine c = todo.pop();
+      todo.addAll(c.getSubcommands().values());
+      for (picocli.CommandLine.Model.ArgSpec a : c.getCommandSpec().args()) {
+        seen++;
+        for (Class<?> t : a.auxiliaryTypes()) {
+          if (t.getName().startsWith("java.sql.") || t.getName().startsWith("java.time.")) {
+            offending.add(c.getCommandName() + " " + a + ": " + t.getName());
+          }
+        }
+      }
+    }
+    assertTrue(seen > 50, "walked only " + seen + " options");
+    assertEquals(java.util.List.of(), offending);
+  }
 }
