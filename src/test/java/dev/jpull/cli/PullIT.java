@@ -20,6 +20,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -95,6 +96,23 @@ class PullIT {
     Result quiet = Launcher.run(dir, "--store", store.toString(), "pull", "--plain-http", "-q", ref);
     assertEquals(0, quiet.exit(), quiet.stderr());
     assertEquals(List.of(ref + "@" + done.get("digest").asText()), quiet.stdout().lines().toList());
+  }
+
+  /**
+   * JNA ran "/sbin/ldconfig -p" the first time it loaded a library, to build a search path jpull never uses:
+   * a fork and exec in every pull that unpacked. A pull starts no process of its own.
+   */
+  @Test
+  void jnaRanLdconfigOnEveryUnpack(@TempDir Path dir) throws Exception {
+    Path log = dir.resolve("classes.txt");
+    Result r = Launcher.run(dir, Map.of("JPULL_JAVA_OPTS", "-Xlog:class+load=info:file=" + log), "--store",
+        dir.resolve("store").toString(), "pull", "--plain-http", "-q", "--rootfs", dir.resolve("rootfs").toString(),
+        registry.hostPort() + "/test/std:oci");
+    assertEquals(0, r.exit(), r.stderr());
+    List<String> loaded = Files.readAllLines(log);
+    assertTrue(loaded.stream().anyMatch(l -> l.contains(" dev.jpull.fs.LibC ")), "the pull used no native call");
+    assertEquals(List.of(), loaded.stream().filter(l -> l.contains(" java.lang.ProcessImpl ")).toList(),
+        "a pull started a process");
   }
 
   @Test

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the real {@code target/jpull} launcher as a subprocess and captures what it prints. */
@@ -20,13 +21,20 @@ public final class Launcher {
   }
 
   public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+    return run(workDir, Map.of(), args);
+  }
+
+  /** As {@link #run(Path, String...)}, with {@code env} added to the launcher's environment. */
+  public static Result run(Path workDir, Map<String, String> env, String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(path().toString());
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile(workDir, "out", ".txt");
     Path err = Files.createTempFile(workDir, "err", ".txt");
-    Process p = new ProcessBuilder(cmd).directory(workDir.toFile())
-        .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile())
+        .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+    pb.environment().putAll(env);
+    Process p = pb.start();
     p.getOutputStream().close();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
