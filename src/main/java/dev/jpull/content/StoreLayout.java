@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.jpull.JpullException;
 import dev.jpull.Kind;
 import dev.jpull.Quoted;
+import dev.jpull.fs.Natives;
 import dev.jpull.oci.Json;
 import java.io.Closeable;
 import java.io.IOException;
@@ -65,6 +66,7 @@ final class StoreLayout {
     for (Path dir : paths.privateDirs()) {
       DurableFiles.ensurePrivateDir(dir);
     }
+    Natives.unpackInto(paths.tmpDir());
     // Several processes may create one store at once (HOSTILE-INPUTS E2): index.json is written under the lock.
     try (Closeable lock = LockFile.exclusive(paths.indexLock())) {
       new IndexFile(paths).writeEmptyIfMissing();

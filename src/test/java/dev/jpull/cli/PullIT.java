@@ -115,6 +115,24 @@ class PullIT {
         "a pull started a process");
   }
 
+  /**
+   * JNA unpacked libjnidispatch.so into ~/.cache/JNA/temp (or /tmp) on every unpacking pull: a write outside
+   * the store and the target, and a failure where that place is noexec. It goes into the store now.
+   */
+  @Test
+  void jnaUnpackedItsLibraryIntoTheUsersHome(@TempDir Path dir) throws Exception {
+    Path home = Files.createDirectories(dir.resolve("home"));
+    // Java's user.home is the passwd entry's, not $HOME: point it at an empty directory.
+    Result r = Launcher.run(dir, Map.of("JPULL_JAVA_OPTS", "-Duser.home=" + home, "XDG_CACHE_HOME", ""), "--store",
+        dir.resolve("store").toString(), "pull", "--plain-http", "-q", "--rootfs", dir.resolve("rootfs").toString(),
+        registry.hostPort() + "/test/std:oci");
+    assertEquals(0, r.exit(), r.stderr());
+    assertStandardTree(dir.resolve("rootfs"));
+    try (Stream<Path> written = Files.walk(home)) {
+      assertEquals(List.of(home), written.toList(), "the pull wrote into HOME");
+    }
+  }
+
   @Test
   void diffIdMismatchExits7AndLeavesNoTree(@TempDir Path dir) throws Exception {
     List<byte[]> layers = List.of(new TarBuilder().file("a", "a").build());
