@@ -15,8 +15,9 @@ import java.util.Objects;
 /**
  * A reader of a blob while its ingest is being written, from byte 0: it reads the ingest's file with
  * positional reads up to the length the writer published, waits for more, and ends at the blob's size once
- * it is committed. It checks nothing itself; read it through {@code image.VerifyingInputStream} as any blob.
- * Throws {@link IngestRestartedException} when the ingest restarts from zero or fails, and {@code CANCELLED}
+ * it is committed. It hashes nothing itself: the writer hashed these same bytes as it wrote them and
+ * commits only a blob of the right size and digest, so a reader that reaches the end (-1) has read a
+ * verified blob; one that stops earlier knows nothing yet ({@link #awaitCommitted}). Throws {@link IngestRestartedException} when the ingest restarts from zero or fails, and {@code CANCELLED}
  * as soon as the pull's cancellation fires, also while waiting. Used by one thread.
  */
 public final class IngestFollower extends InputStream {
