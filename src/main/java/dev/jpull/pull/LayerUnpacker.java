@@ -19,11 +19,12 @@ import java.util.List;
 
 /**
  * Applies an image's layers in order into a directory, each as soon as its {@link UnpackSchedule} allows,
- * while later layers are still downloading (containerd {@code core/unpack}); a layer still downloading is
- * applied as its bytes arrive, read from its ingest ({@link IngestFollower}). Runs on its own thread. Each
- * layer is read through the verifying stream to its end, so a blob of the right size but the wrong bytes
- * fails the unpack ({@code VERIFICATION}, naming the blob); the pull's cancellation is checked between
- * reads, so a cancelled pull does not wait for a large layer to finish.
+ * while later layers are still downloading (containerd {@code core/unpack}); a layer this pull fetches is
+ * applied as its bytes arrive, read from its ingest ({@link IngestFollower}), whose writer verifies them. Runs
+ * on its own thread. Each layer is read to its end — a stored one through the verifying stream, a followed
+ * one up to its writer's commit — so a blob of the right size but the wrong bytes fails the unpack
+ * ({@code VERIFICATION}, naming the blob); the pull's cancellation is checked between reads, so a cancelled
+ * pull does not wait for a large layer to finish.
  */
 final class LayerUnpacker {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LayerUnpacker.class);

@@ -32,7 +32,10 @@ final class UnpackSchedule {
   private List<Descriptor> layers = List.of();
   private int applied;
   private boolean streaming = true;
-  /** The ingest to follow for the layer {@link #next} returned; null when it is read from the store. */
+  /**
+   * The ingest to follow for the layer {@link #next} returned, being written or committed by this pull; null
+   * when it is read from the store (it was there before the pull, or after a restart).
+   */
   private IngestView following;
   private Throwable cancelled;
 
@@ -78,6 +81,10 @@ final class UnpackSchedule {
       Descriptor layer = layers.get(applied);
       following = null;
       if (verified.contains(layer.digest())) {
+        // A blob this pull's own writer committed is still read through its ingest (the follower then reads
+        // the committed file): those bytes were hashed as they were written, and reading them back through
+        // the store's verifying stream would hash them a second time on the inflate thread.
+        following = streaming ? ingesting.get(layer.digest()) : null;
         return layer;
       }
       if (streaming && ingesting.containsKey(layer.digest())) {

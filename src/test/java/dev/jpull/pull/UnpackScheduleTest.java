@@ -105,4 +105,29 @@ class UnpackScheduleTest {
     });
     assertTrue(s.toString().contains("store only"), s.toString());
   }
+
+  @Test
+  void aLayerThisPullCommittedIsReadThroughItsIngestNotHashedAgainFromTheStore() throws Exception {
+    Descriptor a = layer("a");
+    Descriptor b = layer("b");
+    UnpackSchedule s = new UnpackSchedule(new Cancellation());
+    s.plan(List.of(a, b), d -> d.equals(a));
+    dev.jpull.content.IngestView ingest = c -> {
+      throw new AssertionError("not opened by the schedule");
+    };
+    s.ingesting(b.digest(), ingest);
+    s.verified(b.digest());
+    assertTimeoutPreemptively(GUARD, () -> {
+      assertEquals(a, s.next());
+      assertNull(s.following(), "in the store before the pull: read (and verified) from there");
+      s.applied();
+      assertEquals(b, s.next());
+      assertEquals(ingest, s.following(), "landed through this pull's ingest: its writer hashed it");
+      s.restart();
+      assertEquals(a, s.next());
+      s.applied();
+      assertEquals(b, s.next());
+      assertNull(s.following(), "after a restart, the store alone");
+    });
+  }
 }
