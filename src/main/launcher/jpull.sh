@@ -50,7 +50,7 @@ fi
 # compiler threads then spend more CPU on start-up code that runs a few hundred times than the code itself.
 # Ten and thirty times as many calls leave the start to the interpreter; the loops that matter (hashing,
 # inflating, tar) reach the compilers through their back-edge counters as before, so big pulls are unchanged.
-# Measured (bench/run, docs/performance.md): an up-to-date re-pull 0.42 -> 0.40 s, `tiny` 0.84 -> 0.75 s.
+# Measured with hyperfine (docs/performance.md): an up-to-date re-pull 0.42 -> 0.40 s, `tiny` 0.84 -> 0.75 s.
 set -- -XX:Tier3InvocationThreshold=2000 -XX:Tier4InvocationThreshold=150000 "$@"
 # -XX:-UsePerfData: no /tmp/hsperfdata_<user>/<pid> file (jpull writes only to the store and the target;
 # jcmd PID still attaches, jps no longer lists it).
