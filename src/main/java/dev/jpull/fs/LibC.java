@@ -40,8 +40,6 @@ final class LibC {
   /** Set when libc or JNA's native part cannot be loaded: the reason, for the one message that says so. */
   static final Throwable UNAVAILABLE;
 
-  static final String PLATFORM_PATH = "jna.platform.library.path";
-
   static {
     boolean arm = Platform.isARM();
     O_DIRECTORY = arm ? 040000 : 0200000;
@@ -51,12 +49,7 @@ final class LibC {
       if (!Platform.isLinux()) {
         throw new UnsatisfiedLinkError("jpull's native file calls are Linux's; this is " + System.getProperty("os.name"));
       }
-      // libc.so.6 is already in the process and the dynamic linker finds it by name; without a platform
-      // path of its own JNA's NativeLibrary runs "/sbin/ldconfig -p" when it initialises, to build a search
-      // path jpull never uses: a fork and exec on every unpack.
-      if (System.getProperty(PLATFORM_PATH) == null) {
-        System.setProperty(PLATFORM_PATH, "");
-      }
+      Natives.beforeLoad();
       Native.register(LibC.class, Platform.C_LIBRARY_NAME);
     } catch (UnsatisfiedLinkError | NoClassDefFoundError | ExceptionInInitializerError e) {
       failure = e;
